@@ -1,0 +1,1 @@
+"""Members, roles, sign-in sessions and API tokens."""

@@ -1,0 +1,60 @@
+"""Member accounts and API tokens."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from advanced_alchemy.extensions.litestar.store import StoreModelMixin
+from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from forum.db.base import BigIntAuditBase, DateTimeUTC
+
+Role = Literal["member", "moderator", "admin"]
+MemberStatus = Literal["active", "suspended", "banned", "deleted"]
+
+
+class Member(BigIntAuditBase):
+    __tablename__ = "members"
+
+    username: Mapped[str] = mapped_column(String(40))
+    # Lower-cased copy so "Willow" and "willow" can't both exist; unique in the database itself.
+    username_key: Mapped[str] = mapped_column(String(40), unique=True, index=True)
+    email: Mapped[str | None] = mapped_column(String(320), default=None)
+    password_hash: Mapped[str] = mapped_column(String(255), default="")
+    role: Mapped[str] = mapped_column(String(16), default="member")
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    suspended_until: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    # Bumped to end every session and token at once (password change, suspension, ban).
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0)
+    # Gentle mode hides everything tagged, until this moment, without touching saved preferences.
+    gentle_until: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    @property
+    def is_moderator(self) -> bool:
+        return self.role in ("moderator", "admin")
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    @property
+    def display_name(self) -> str:
+        return "Former member" if self.status == "deleted" else self.username
+
+
+class ApiToken(BigIntAuditBase):
+    __tablename__ = "api_tokens"
+
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    # Only a SHA-256 of the token is kept, so a copy of the database signs nobody in.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    epoch: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class StoreEntry(StoreModelMixin):
+    """Key-value rows behind server-side sessions and rate limits when Redis is not configured."""
+
+    __tablename__ = "store_entries"

@@ -1,0 +1,1 @@
+"""The admin page: topics, the content-warning taxonomy, and what the forum is running with."""

@@ -1,0 +1,220 @@
+"""The app factory: the composition root that wires forum, moderation and search together.
+
+This module (with forum/cli.py) is the only place in `forum` that imports `moderation` or
+`search`; everything else talks to them through forum.hooks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from advanced_alchemy.extensions.litestar import AsyncSessionConfig, SQLAlchemyAsyncConfig, SQLAlchemyPlugin
+from advanced_alchemy.extensions.litestar.store import SQLAlchemyStore
+from litestar import Litestar, Request, get
+from litestar.config.csrf import CSRFConfig
+from litestar.contrib.jinja import JinjaTemplateEngine
+from litestar.di import Provide
+from litestar.exceptions import HTTPException
+from litestar.middleware.rate_limit import RateLimitConfig
+from litestar.middleware.session.server_side import ServerSideSessionConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin
+from litestar.static_files import create_static_files_router
+from litestar.stores.base import Store
+from litestar.template import TemplateConfig
+from sqlalchemy import text
+
+from forum.accounts.api import AccountApi
+from forum.accounts.models import StoreEntry
+from forum.accounts.pages import AccountPages
+from forum.admin.pages import AdminPages
+from forum.db.engine import Database
+from forum.discussions.api import DiscussionApi
+from forum.discussions.pages import DiscussionPages
+from forum.errors import ForumError
+from forum.hooks import Extensions, Installed
+from forum.settings import Settings, get_settings
+from forum.templating import configure_environment
+from forum.warnings.api import WarningApi
+from forum.warnings.pages import WarningPages
+from forum.web import (
+    forum_error_handler, http_error_handler, internal_error_handler, provide_reader, provide_viewer,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+log = logging.getLogger("forum")
+
+# Packages that plug into the forum at start-up, each through `<package>.plugin.install(...)`.
+PLUGIN_PACKAGES = ("moderation", "search")
+
+
+@dataclass
+class Composition:
+    extensions: Extensions = field(default_factory=Extensions)
+    parts: list[Installed] = field(default_factory=list)
+
+    @property
+    def subscribers(self) -> list[Any]:
+        return [s for p in self.parts for s in p.subscribers]
+
+    @property
+    def status_lines(self) -> list[str]:
+        return [line for p in self.parts for line in p.status_lines]
+
+
+def compose(settings: Settings, db: Database) -> Composition:
+    """Lets moderation and search register their checks, subscribers, pages and health checks."""
+    composition = Composition()
+    for name in PLUGIN_PACKAGES:
+        try:
+            module = importlib.import_module(f"{name}.plugin")
+        except ModuleNotFoundError as exc:
+            if exc.name not in (name, f"{name}.plugin"):
+                raise
+            continue
+        composition.parts.append(module.install(settings, db, composition.extensions))
+    return composition
+
+
+def _stores(settings: Settings, alchemy: SQLAlchemyAsyncConfig) -> dict[str, Store]:
+    if settings.redis_url:
+        from litestar.stores.redis import RedisStore
+
+        root = RedisStore.with_client(url=settings.redis_url, namespace="haven")
+        return {"sessions": root.with_namespace("sessions"), "rate_limit": root.with_namespace("rate_limit")}
+    return {"sessions": SQLAlchemyStore(alchemy, model=StoreEntry).with_namespace("sessions"),
+            "rate_limit": SQLAlchemyStore(alchemy, model=StoreEntry).with_namespace("rate_limit")}
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _rate_limits() -> list[Any]:
+    """Sign-up, sign-in and posting are limited per address; reading never is."""
+
+    def limit(name: str, unit: str, count: int, paths: tuple[str, ...]) -> Any:
+        def applies(request: Request) -> bool:
+            return request.method == "POST" and any(request.url.path.endswith(p) for p in paths)
+
+        return RateLimitConfig(rate_limit=(unit, count), identifier_for_request=lambda r: f"{name}:{_client(r)}",
+                               check_throttle_handler=applies).middleware  # type: ignore[arg-type]
+
+    return [
+        limit("register", "hour", 10, ("/register",)),
+        limit("login", "minute", 10, ("/login", "/auth/token")),
+        limit("post", "minute", 12, ("/threads", "/posts", "/reply")),
+    ]
+
+
+@get("/healthz", include_in_schema=False)
+async def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@get("/readyz", include_in_schema=False)
+async def readyz(request: Request) -> Any:
+    from litestar import Response
+
+    problems: dict[str, str] = {}
+    db: Database = request.app.state.db
+    try:
+        async with db.session() as session:
+            await session.execute(text("SELECT 1"))
+    except Exception as exc:  # readiness reports, it doesn't crash
+        problems["database"] = str(exc)[:200]
+    for part in request.app.state.composition.parts:
+        for name, check in part.health_checks.items():
+            try:
+                await asyncio.wait_for(check(), timeout=3)
+            except Exception as exc:
+                problems[name] = str(exc)[:200] or type(exc).__name__
+    if problems:
+        return Response({"status": "unavailable", "problems": problems}, status_code=503)
+    return {"status": "ready"}
+
+
+def create_app(settings: Settings | None = None, *, run_worker: bool | None = None) -> Litestar:
+    settings = settings or get_settings()
+    db = Database(settings)
+    composition = compose(settings, db)
+    alchemy = SQLAlchemyAsyncConfig(
+        engine_instance=db.engine,
+        session_config=AsyncSessionConfig(expire_on_commit=False),
+        session_dependency_key="db_session",
+    )
+    run_worker = settings.worker_in_process if run_worker is None else run_worker
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        for line in composition.status_lines:
+            log.info(line)
+        stop = asyncio.Event()
+        task = None
+        if run_worker and composition.subscribers:
+            from forum.outbox.worker import OutboxWorker
+
+            worker = OutboxWorker(db, composition.subscribers)
+            task = asyncio.create_task(worker.run_forever(stop))
+        try:
+            yield
+        finally:
+            stop.set()
+            if task:
+                with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError):
+                    await asyncio.wait_for(task, timeout=10)
+            for part in composition.parts:
+                for hook in part.on_shutdown:
+                    with contextlib.suppress(Exception):
+                        await hook()
+            await db.dispose()
+
+    template_config = TemplateConfig(directory=ROOT / "templates", engine=JinjaTemplateEngine,
+                                     engine_callback=configure_environment)
+    csrf = CSRFConfig(secret=settings.secret_key, cookie_name="haven_csrf", cookie_samesite="lax",
+                      exclude=["^/api/", "^/healthz", "^/readyz", "^/schema"])
+    sessions = ServerSideSessionConfig(store="sessions", key="haven_session", max_age=60 * 60 * 24 * 30,
+                                       samesite="lax", httponly=True, exclude=["^/api/", "^/static/", "^/schema"])
+    middleware: list[Any] = [sessions.middleware]
+    if settings.rate_limits:
+        middleware.extend(_rate_limits())
+    static = [create_static_files_router(path="/static", directories=[ROOT / "static"], include_in_schema=False)]
+    handlers: list[Any] = [healthz, readyz, *static, AccountApi, DiscussionApi, WarningApi,
+                           AccountPages, DiscussionPages, WarningPages, AdminPages]
+    for part in composition.parts:
+        handlers.extend(part.route_handlers)
+
+    app = Litestar(
+        route_handlers=handlers,
+        plugins=[SQLAlchemyPlugin(config=alchemy)],
+        dependencies={"viewer": Provide(provide_viewer), "reader": Provide(provide_reader)},
+        middleware=middleware,
+        csrf_config=csrf,
+        stores=_stores(settings, alchemy),
+        template_config=template_config,
+        openapi_config=OpenAPIConfig(title="Haven", version="1", path="/schema",
+                                     render_plugins=[ScalarRenderPlugin()]),
+        exception_handlers={ForumError: forum_error_handler, HTTPException: http_error_handler,
+                            Exception: internal_error_handler},  # type: ignore[dict-item]
+        lifespan=[lifespan],
+        debug=False,
+    )
+    app.state.settings = settings
+    app.state.db = db
+    app.state.extensions = composition.extensions
+    app.state.composition = composition
+    app.state.admin_links = [link for part in composition.parts for link in part.admin_links]
+    return app
+
+
+def app_factory() -> Litestar:
+    """Entry point for uvicorn's --factory (each worker process builds its own app)."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return create_app()

@@ -1,0 +1,216 @@
+"""The `forum` command: serve, migrate, create an admin, load the demo, run workers, check health."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+import os
+import sys
+from typing import Any
+
+import click
+
+from forum.settings import Settings
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _logging() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+@click.group()
+def main() -> None:
+    """Haven, a forum for peer-support communities."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=int, help="Web worker processes.")
+def serve(host: str, port: int, workers: int) -> None:
+    """Serve the forum (SQLite databases are migrated first)."""
+    import uvicorn
+
+    from forum.db.migrate import upgrade
+
+    settings = _settings()
+    _logging()
+    if settings.is_sqlite:
+        upgrade(settings)
+    if settings.secret_key_is_generated:
+        click.echo(f"Using a secret key kept in {settings.data_dir / 'secret_key'} (set FORUM_SECRET_KEY to choose one).")
+    click.echo(f"Haven is ready at http://{host}:{port}")
+    uvicorn.run("forum.app:app_factory", factory=True, host=host, port=port, workers=workers,
+                log_level="warning", access_log=False, proxy_headers=True)
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Bring the database schema up to date (safe to run again)."""
+    from forum.db.migrate import upgrade
+
+    upgrade(_settings())
+    click.echo("The database is up to date.")
+
+
+@main.command()
+@click.argument("name")
+@click.option("--password", default=None, help="Prompted for (hidden) when left out.")
+def createadmin(name: str, password: str | None) -> None:
+    """Create an admin account, or make an existing member an admin."""
+    if password is None:
+        if not sys.stdin.isatty():
+            raise click.ClickException("Give --password, or run this in a terminal to be asked for one.")
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+    async def run() -> str:
+        from forum.accounts.services import AccountService
+        from forum.db.engine import Database
+
+        settings = _settings()
+        database = Database(settings)
+        try:
+            async with database.session() as session:
+                accounts = AccountService(session, settings.fast_password_hashing)
+                member = await accounts.by_username(name)
+                if member is None:
+                    await accounts.register(name, password, role="admin")
+                    return f"Created the admin {name}."
+                await accounts.set_role(member, "admin")
+                return f"{member.username} is now an admin."
+        finally:
+            await database.dispose()
+
+    from forum.errors import ForumError
+
+    try:
+        click.echo(asyncio.run(run()))
+    except ForumError as exc:
+        details = "; ".join(exc.fields.values()) if exc.fields else ""
+        raise click.ClickException(f"{exc.detail} {details}".strip()) from exc
+
+
+@main.command()
+def demo() -> None:
+    """Load a demo community: topics, members, threads and replies."""
+    from forum.demo.loader import load_demo
+
+    settings = _settings()
+    summary = asyncio.run(load_demo(settings))
+    click.echo(summary)
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="Deliver what is waiting, then stop.")
+def worker(once: bool) -> None:
+    """Run the background workers (moderation, search indexing) on their own."""
+    from forum.app import compose
+    from forum.db.engine import Database
+    from forum.outbox.worker import OutboxWorker
+
+    settings = _settings()
+    _logging()
+
+    async def run() -> None:
+        database = Database(settings)
+        composition = compose(settings, database)
+        for line in composition.status_lines:
+            logging.getLogger("forum").info(line)
+        outbox = OutboxWorker(database, composition.subscribers)
+        try:
+            if once:
+                while await outbox.run_once():
+                    pass
+            else:
+                stop = asyncio.Event()
+                await outbox.run_forever(stop)
+        finally:
+            for part in composition.parts:
+                for hook in part.on_shutdown:
+                    await hook()
+            await database.dispose()
+
+    try:
+        asyncio.run(run())
+    except KeyboardInterrupt:
+        pass
+
+
+@main.command()
+def doctor() -> None:
+    """Say what is configured and whether it works: database, search, classifier."""
+    from sqlalchemy import text
+
+    from forum.app import compose
+    from forum.db.engine import Database
+
+    settings = _settings()
+    ok = True
+
+    async def run() -> None:
+        nonlocal ok
+        database = Database(settings)
+        kind = "SQLite" if settings.is_sqlite else "PostgreSQL"
+        try:
+            async with database.session() as session:
+                await session.execute(text("SELECT 1"))
+            click.echo(f"database: ok ({kind}, {_redacted(settings.database_url)})")
+        except Exception as exc:
+            ok = False
+            click.echo(f"database: NOT WORKING ({kind}): {exc}")
+        composition = compose(settings, database)
+        for line in composition.status_lines:
+            click.echo(line)
+        for part in composition.parts:
+            for name, check in part.health_checks.items():
+                try:
+                    await asyncio.wait_for(check(), timeout=10)
+                    click.echo(f"{name}: ok")
+                except Exception as exc:
+                    ok = False
+                    click.echo(f"{name}: NOT WORKING: {exc}")
+            for hook in part.on_shutdown:
+                await hook()
+        click.echo(f"sessions and rate limits: {'Redis' if settings.redis_url else 'the database'}"
+                   f"; rate limits {'on' if settings.rate_limits else 'off'}")
+        await database.dispose()
+
+    asyncio.run(run())
+    if not ok:
+        sys.exit(1)
+
+
+def _redacted(url: str) -> str:
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        return f"{scheme}://***@{rest.split('@', 1)[1]}"
+    return url
+
+
+def _add_plugin_commands() -> None:
+    # moderation and search bring their own commands (`forum classifier ...`, `forum search ...`).
+    for name in ("moderation.cli", "search.cli"):
+        try:
+            module: Any = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name not in (name, name.split(".")[0]):
+                raise
+            continue
+        for command in module.commands():
+            main.add_command(command)
+
+
+_add_plugin_commands()
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")

@@ -1,0 +1,1 @@
+"""Turning what members write into safe HTML."""

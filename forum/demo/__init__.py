@@ -1,0 +1,1 @@
+"""A realistic demo community, for trying Haven out and for benchmarks."""

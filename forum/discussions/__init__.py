@@ -1,0 +1,1 @@
+"""Topics, threads, posts and support reactions."""

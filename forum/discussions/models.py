@@ -1,0 +1,74 @@
+"""Topics hold threads; threads hold posts; members react to posts with support."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from forum.accounts.models import Member
+from forum.db.base import BigIntAuditBase, DateTimeUTC, utcnow
+
+# published: everyone may see it; pending: waits for a moderator (pre-moderation);
+# hidden: held back pending review; removed: taken down by a moderator; deleted: by its author.
+PostStatus = Literal["published", "pending", "hidden", "removed", "deleted"]
+ReactionKind = Literal["relate", "support", "thanks"]
+REACTION_LABELS: dict[str, str] = {"relate": "I relate", "support": "Sending support", "thanks": "Thank you"}
+
+
+class Topic(BigIntAuditBase):
+    __tablename__ = "topics"
+
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Thread(BigIntAuditBase):
+    __tablename__ = "threads"
+    __table_args__ = (Index("ix_threads_topic_activity", "topic_id", "pinned", "last_activity_at"),)
+
+    topic_id: Mapped[int] = mapped_column(ForeignKey("topics.id", ondelete="CASCADE"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16), default="published")
+    pinned: Mapped[bool] = mapped_column(Boolean, default=False)
+    locked: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_activity_at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True), default=utcnow)
+    # Published replies, kept in step by the post service so topic pages need no COUNT per row.
+    reply_count: Mapped[int] = mapped_column(Integer, default=0)
+
+    topic: Mapped[Topic] = relationship(lazy="raise")
+    author: Mapped[Member | None] = relationship(lazy="raise")
+
+
+class Post(BigIntAuditBase):
+    __tablename__ = "posts"
+    __table_args__ = (Index("ix_posts_thread_created", "thread_id", "status", "id"),)
+
+    thread_id: Mapped[int] = mapped_column(ForeignKey("threads.id", ondelete="CASCADE"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"), index=True)
+    is_opening: Mapped[bool] = mapped_column(Boolean, default=False)
+    body_source: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="published", index=True)
+    edited_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
+    # What the author is told when a moderator removes the post.
+    removal_reason: Mapped[str | None] = mapped_column(Text, default=None)
+    # The classifier's latest scores, written by the moderation worker.
+    classifier_scores: Mapped[dict[str, float] | None] = mapped_column(JSON, default=None)
+
+    thread: Mapped[Thread] = relationship(lazy="raise")
+    author: Mapped[Member | None] = relationship(lazy="raise")
+
+
+class Reaction(BigIntAuditBase):
+    __tablename__ = "reactions"
+    __table_args__ = (UniqueConstraint("post_id", "member_id", "kind"),)
+
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))

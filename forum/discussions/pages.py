@@ -1,0 +1,174 @@
+"""HTML pages for topics, threads and posts. Same services as the API; htmx gets fragments."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.di import Provide
+from litestar.response import Redirect, Template
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from forum.accounts.models import Member
+from forum.discussions.services import POSTS_PER_PAGE, DiscussionService, Submitted
+from forum.errors import ForumError, Invalid
+from forum.warnings.services import WarningInput, WarningService
+from forum.warnings.visibility import Reader
+from forum.web import extensions_of, flash, form_data, is_htmx, render, provide_discussions, provide_member
+
+PENDING_NOTICE = "Your post is waiting for a moderator. It usually takes a few hours, and you'll see it here meanwhile."
+
+
+def _warning_input(form: dict[str, str], multi: dict[str, list[str]]) -> WarningInput:
+    slugs = tuple(s for s in multi.get("warnings", []) if s != "other")
+    other = (form.get("other_warning") or "").strip() or None if "other" in multi.get("warnings", []) else None
+    return WarningInput(slugs, other or (form.get("other_warning") or "").strip() or None)
+
+
+async def _composer_context(session: AsyncSession, chosen: list[str] | None = None) -> dict[str, Any]:
+    return {"taxonomy": await WarningService(session).taxonomy(), "chosen": set(chosen or [])}
+
+
+class DiscussionPages(Controller):
+    include_in_schema = False
+    dependencies = {"discussions": Provide(provide_discussions, sync_to_thread=False),
+                    "member": Provide(provide_member)}
+
+    @get("/")
+    async def home(self, request: Request, discussions: DiscussionService, reader: Reader) -> Template:
+        return render("discussions/home.html", request, topics=await discussions.topics(reader))
+
+    @get("/topics/{slug:str}")
+    async def topic(self, request: Request, slug: str, discussions: DiscussionService, reader: Reader,
+                    page: int = 1) -> Template:
+        topic, threads = await discussions.threads(slug, reader, page)
+        return render("discussions/topic.html", request, topic=topic, threads=threads)
+
+    @get("/topics/{slug:str}/new")
+    async def new_thread_form(self, request: Request, slug: str, member: Member, discussions: DiscussionService,
+                              db_session: AsyncSession) -> Template:
+        topic = await discussions.topic(slug)
+        return render("discussions/new_thread.html", request, topic=topic, values={}, errors={},
+                    **await _composer_context(db_session))
+
+    @post("/topics/{slug:str}/new")
+    async def new_thread(self, request: Request, slug: str, member: Member, discussions: DiscussionService,
+                         db_session: AsyncSession) -> Response[Any]:
+        form, multi = await form_data(request)
+        try:
+            done = await discussions.create_thread(member, slug, form.get("title", ""), form.get("body", ""),
+                                                   _warning_input(form, multi))
+        except Invalid as exc:
+            topic = await discussions.topic(slug)
+            return render("discussions/new_thread.html", request, 400, topic=topic, values=form, errors=exc.fields,
+                        **await _composer_context(db_session, multi.get("warnings")))
+        self._after_posting(request, done)
+        return Redirect(path=f"/threads/{done.thread.id}")
+
+    @get("/threads/{thread_id:int}")
+    async def thread(self, request: Request, thread_id: int, discussions: DiscussionService, reader: Reader,
+                     viewer: Member | None, db_session: AsyncSession, page: int = 1) -> Template:
+        result = await discussions.thread_page(thread_id, reader, page, viewer)
+        session = request.scope.get("session")
+        crisis = isinstance(session, dict) and session.pop("crisis", None) == result.thread.id
+        resources = await extensions_of(request.app.state).resources(db_session) if crisis else []
+        return render("discussions/thread.html", request, result=result, thread=result.thread, posts=result.posts,
+                    crisis_resources=resources, values={}, errors={}, **await _composer_context(db_session))
+
+    @post("/threads/{thread_id:int}")
+    async def reply(self, request: Request, thread_id: int, member: Member, discussions: DiscussionService,
+                    reader: Reader, db_session: AsyncSession) -> Response[Any]:
+        form, multi = await form_data(request)
+        try:
+            done = await discussions.reply(member, thread_id, form.get("body", ""), _warning_input(form, multi))
+        except Invalid as exc:
+            if is_htmx(request):
+                return render("discussions/_reply_form.html", request, 400, thread_id=thread_id, values=form,
+                            errors=exc.fields, **await _composer_context(db_session, multi.get("warnings")))
+            result = await discussions.thread_page(thread_id, reader, 10**6, member)
+            return render("discussions/thread.html", request, 400, result=result, thread=result.thread,
+                        posts=result.posts, crisis_resources=[], values=form, errors=exc.fields,
+                        **await _composer_context(db_session, multi.get("warnings")))
+        if is_htmx(request):
+            post_view = await discussions.post_view(done.post.id, reader, member)
+            resources = await extensions_of(request.app.state).resources(db_session) if done.crisis else []
+            return render("discussions/_reply_done.html", request, post=post_view, thread_id=thread_id,
+                        crisis_resources=resources, pending=done.post.status == "pending", values={}, errors={},
+                        **await _composer_context(db_session))
+        self._after_posting(request, done)
+        total = (await discussions.thread_page(thread_id, reader, 1, member)).posts.total
+        last = max(1, math.ceil(total / POSTS_PER_PAGE))
+        return Redirect(path=f"/threads/{thread_id}", query_params={"page": last} if last > 1 else None)
+
+    def _after_posting(self, request: Request, done: Submitted) -> None:
+        if done.post.status == "pending":
+            flash(request, PENDING_NOTICE)
+        if done.crisis:
+            session = request.scope.get("session")
+            if isinstance(session, dict):
+                session["crisis"] = done.thread.id
+                request.set_session(session)
+
+    @get("/posts/{post_id:int}/edit")
+    async def edit_form(self, request: Request, post_id: int, member: Member, discussions: DiscussionService,
+                        reader: Reader, db_session: AsyncSession) -> Template:
+        view = await discussions.post_view(post_id, reader, member)
+        if not view.can_edit:
+            raise ForumError("You can only change your own posts.")
+        source = await discussions.source_of(post_id)
+        thread = await discussions.thread_view(view.thread_id, reader)
+        chosen = [t.slug for t in (thread.tags if view.is_opening else view.tags) if t.slug != "other"]
+        other = next((t.note for t in view.tags if t.slug == "other"), "")
+        return render("discussions/edit_post.html", request, post=view, thread=thread,
+                    values={"body": source, "title": thread.title, "other_warning": other}, errors={},
+                    **await _composer_context(db_session, chosen + (["other"] if other else [])))
+
+    @post("/posts/{post_id:int}/edit")
+    async def edit(self, request: Request, post_id: int, member: Member, discussions: DiscussionService,
+                   reader: Reader, db_session: AsyncSession) -> Response[Any]:
+        form, multi = await form_data(request)
+        try:
+            done = await discussions.edit_post(member, post_id, form.get("body", ""), _warning_input(form, multi),
+                                               form.get("title"))
+        except Invalid as exc:
+            view = await discussions.post_view(post_id, reader, member)
+            thread = await discussions.thread_view(view.thread_id, reader)
+            return render("discussions/edit_post.html", request, 400, post=view, thread=thread, values=form,
+                        errors=exc.fields, **await _composer_context(db_session, multi.get("warnings")))
+        self._after_posting(request, done)
+        return Redirect(path=f"/threads/{done.thread.id}#post-{post_id}")
+
+    @post("/posts/{post_id:int}/delete")
+    async def delete(self, request: Request, post_id: int, member: Member, discussions: DiscussionService) -> Redirect:
+        thread = await discussions.delete_post(member, post_id)
+        flash(request, "Your post is deleted.")
+        return Redirect(path="/" if thread.status == "deleted" else f"/threads/{thread.id}")
+
+    @post("/posts/{post_id:int}/react")
+    async def react(self, request: Request, post_id: int, member: Member, discussions: DiscussionService,
+                    reader: Reader) -> Response[Any]:
+        form, _ = await form_data(request)
+        view = await discussions.toggle_reaction(member, post_id, form.get("kind", ""), reader)
+        if is_htmx(request):
+            return render("discussions/_reactions.html", request, post=view)
+        return Redirect(path=f"/threads/{view.thread_id}#post-{post_id}")
+
+    @post("/posts/preview")
+    async def preview(self, request: Request, member: Member, discussions: DiscussionService,
+                      db_session: AsyncSession) -> Template:
+        form, multi = await form_data(request)
+        try:
+            result = await discussions.preview(form.get("body", ""))
+        except Invalid:
+            return render("discussions/_preview.html", request, preview=None, suggestions=[], crisis_resources=[])
+        chosen = set(multi.get("warnings", []))
+        suggestions = [s for s in result.suggestions if s.slug not in chosen]
+        labels = {w.slug: w.label for w in await WarningService(db_session).taxonomy()}
+        resources = await extensions_of(request.app.state).resources(db_session) if result.crisis else []
+        return render("discussions/_preview.html", request, preview=result, suggestions=suggestions, labels=labels,
+                    crisis_resources=resources, show_body=form.get("show_body") == "1")
+
+    @get("/help")
+    async def help(self, request: Request, db_session: AsyncSession) -> Template:
+        return render("help.html", request, crisis_resources=await extensions_of(request.app.state).resources(db_session))

@@ -1,0 +1,480 @@
+"""Topics, threads, posts and reactions: every rule about writing and reading discussions.
+
+Reading always goes through the reader's visibility (forum.warnings.visibility), in the query,
+so pages keep their length and hidden content is never fetched.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from forum.accounts.models import Member
+from forum.content.render import excerpt, render_markdown
+from forum.db.base import utcnow
+from forum.discussions.models import REACTION_LABELS, Post, Reaction, Thread, Topic
+from forum.errors import Forbidden, Invalid, NotFound, NotSignedIn
+from forum.hooks import Extensions, InlineFinding
+from forum.outbox.events import POST_CREATED, POST_DELETED, POST_EDITED, THREAD_CHANGED, emit
+from forum.warnings.models import Mode
+from forum.warnings.services import Tag, WarningInput, WarningService
+from forum.warnings.suggest import Suggestion, suggest_warnings
+from forum.warnings.visibility import Reader, decide, visible_posts, visible_threads
+
+POSTS_PER_PAGE = 20
+THREADS_PER_PAGE = 25
+MAX_TITLE = 200
+MAX_BODY = 50_000
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    number: int
+    total: int
+    per_page: int
+    # How many items the reader's settings left out (a number only, never what they were).
+    hidden_by_settings: int = 0
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+
+@dataclass(frozen=True)
+class TopicView:
+    id: int
+    slug: str
+    name: str
+    description: str
+    thread_count: int
+
+
+@dataclass(frozen=True)
+class ThreadView:
+    id: int
+    topic_slug: str
+    topic_name: str
+    title: str
+    author: str
+    author_id: int | None
+    tags: list[Tag]
+    mode: Mode
+    status: str
+    pinned: bool
+    locked: bool
+    reply_count: int
+    created_at: dt.datetime
+    last_activity_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class PostView:
+    id: int
+    thread_id: int
+    author: str
+    author_id: int | None
+    body_html: str
+    tags: list[Tag]
+    mode: Mode
+    status: str
+    is_opening: bool
+    created_at: dt.datetime
+    edited_at: dt.datetime | None
+    removal_reason: str | None
+    reactions: dict[str, int] = field(default_factory=dict)
+    mine: frozenset[str] = frozenset()
+    can_edit: bool = False
+
+    @property
+    def tag_slugs(self) -> list[str]:
+        return [t.slug for t in self.tags]
+
+
+@dataclass(frozen=True)
+class ThreadPage:
+    thread: ThreadView
+    posts: Page[PostView]
+    can_reply: bool
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """A stored post, with what the inline checks found (the author is shown resources at once)."""
+
+    post: Post
+    thread: Thread
+    findings: list[InlineFinding]
+
+    @property
+    def crisis(self) -> bool:
+        return any(f.show_crisis_resources for f in self.findings)
+
+
+@dataclass(frozen=True)
+class Preview:
+    body_html: str
+    suggestions: list[Suggestion]
+    findings: list[InlineFinding]
+
+    @property
+    def crisis(self) -> bool:
+        return any(f.show_crisis_resources for f in self.findings)
+
+
+def _clean_page(page: int | None) -> int:
+    try:
+        return max(1, int(page or 1))
+    except (TypeError, ValueError):
+        return 1
+
+
+def _check_body(body: str | None, errors: dict[str, str]) -> str:
+    body = (body or "").strip()
+    if not body:
+        errors["body"] = "Write something before posting. Even a few words are welcome."
+    elif len(body) > MAX_BODY:
+        errors["body"] = f"That's longer than we can take ({len(body):,} of {MAX_BODY:,} characters). Could you split it?"
+    return body
+
+
+def _check_title(title: str | None, errors: dict[str, str]) -> str:
+    title = " ".join((title or "").split())
+    if not title:
+        errors["title"] = "Give your thread a title, so others can find it."
+    elif len(title) > MAX_TITLE:
+        errors["title"] = f"Keep the title under {MAX_TITLE} characters (it's {len(title)} now)."
+    return title
+
+
+class DiscussionService:
+    def __init__(self, session: AsyncSession, extensions: Extensions | None = None) -> None:
+        self.session = session
+        self.extensions = extensions or Extensions()
+        self.warnings = WarningService(session)
+
+    # --- topics ----------------------------------------------------------------------------
+
+    async def topics(self, reader: Reader) -> list[TopicView]:
+        counts = dict((await self.session.execute(
+            select(Thread.topic_id, func.count()).where(visible_threads(reader)).group_by(Thread.topic_id))).all())
+        topics = await self.session.scalars(select(Topic).order_by(Topic.position, Topic.name))
+        return [TopicView(t.id, t.slug, t.name, t.description, counts.get(t.id, 0)) for t in topics]
+
+    async def topic(self, slug: str) -> Topic:
+        topic = await self.session.scalar(select(Topic).where(Topic.slug == slug))
+        if topic is None:
+            raise NotFound("We couldn't find that topic. It may have been renamed.")
+        return topic
+
+    async def create_topic(self, slug: str, name: str, description: str = "", position: int = 0) -> Topic:
+        topic = Topic(slug=slug, name=name, description=description, position=position)
+        self.session.add(topic)
+        await self.session.commit()
+        return topic
+
+    async def threads(self, slug: str, reader: Reader, page: int | None = 1) -> tuple[Topic, Page[ThreadView]]:
+        topic = await self.topic(slug)
+        number = _clean_page(page)
+        visible = and_(Thread.topic_id == topic.id, visible_threads(reader))
+        total = await self.session.scalar(select(func.count()).select_from(Thread).where(visible)) or 0
+        rows = (await self.session.execute(
+            select(Thread, Member).outerjoin(Member, Member.id == Thread.author_id).where(visible)
+            .order_by(Thread.pinned.desc(), Thread.last_activity_at.desc(), Thread.id.desc())
+            .limit(THREADS_PER_PAGE).offset((number - 1) * THREADS_PER_PAGE))).all()
+        tags = await self.warnings.thread_tags([t.id for t, _ in rows])
+        hidden = 0
+        if reader.filters_anything:
+            everything = Reader(reader.member_id, reader.is_moderator, {}, None)
+            hidden = (await self.session.scalar(
+                select(func.count()).select_from(Thread)
+                .where(Thread.topic_id == topic.id, visible_threads(everything)))) or 0
+            hidden -= total
+        items = [self._thread_view(thread, author, topic, tags.get(thread.id, []), reader) for thread, author in rows]
+        return topic, Page(items, number, total, THREADS_PER_PAGE, hidden)
+
+    def _thread_view(self, thread: Thread, author: Member | None, topic: Topic, tags: list[Tag],
+                     reader: Reader) -> ThreadView:
+        return ThreadView(
+            id=thread.id, topic_slug=topic.slug, topic_name=topic.name, title=thread.title,
+            author=author.display_name if author else "Former member", author_id=thread.author_id,
+            tags=tags, mode=decide(reader, [t.warning_id for t in tags], thread.author_id), status=thread.status,
+            pinned=thread.pinned, locked=thread.locked, reply_count=thread.reply_count,
+            created_at=thread.created_at, last_activity_at=thread.last_activity_at,
+        )
+
+    # --- reading a thread ------------------------------------------------------------------
+
+    async def _visible_thread(self, thread_id: int, reader: Reader) -> tuple[Thread, Topic, Member | None, list[Tag]]:
+        row = (await self.session.execute(
+            select(Thread, Topic, Member).join(Topic, Topic.id == Thread.topic_id)
+            .outerjoin(Member, Member.id == Thread.author_id)
+            .where(Thread.id == thread_id, visible_threads(reader)))).first()
+        if row is None:
+            raise NotFound("We couldn't find that thread. It may have been moved or deleted.")
+        thread, topic, author = row
+        tags = (await self.warnings.thread_tags([thread.id])).get(thread.id, [])
+        if decide(reader, [t.warning_id for t in tags], thread.author_id) == "hide":
+            raise NotFound("We couldn't find that thread. It may have been moved or deleted.")
+        return thread, topic, author, tags
+
+    async def thread_view(self, thread_id: int, reader: Reader) -> ThreadView:
+        thread, topic, author, tags = await self._visible_thread(thread_id, reader)
+        return self._thread_view(thread, author, topic, tags, reader)
+
+    async def thread_page(self, thread_id: int, reader: Reader, page: int | None = 1,
+                          viewer: Member | None = None) -> ThreadPage:
+        thread, topic, author, thread_tags = await self._visible_thread(thread_id, reader)
+        number = _clean_page(page)
+        visible = and_(Post.thread_id == thread.id, visible_posts(reader))
+        total = await self.session.scalar(select(func.count()).select_from(Post).where(visible)) or 0
+        if number > 1 and (number - 1) * POSTS_PER_PAGE >= total:
+            number = max(1, math.ceil(total / POSTS_PER_PAGE))
+        rows = (await self.session.execute(
+            select(Post, Member).outerjoin(Member, Member.id == Post.author_id).where(visible)
+            .order_by(Post.id).limit(POSTS_PER_PAGE).offset((number - 1) * POSTS_PER_PAGE))).all()
+        hidden = 0
+        if reader.filters_anything:
+            everything = Reader(reader.member_id, reader.is_moderator, {}, None)
+            hidden = ((await self.session.scalar(select(func.count()).select_from(Post).where(
+                Post.thread_id == thread.id, visible_posts(everything)))) or 0) - total
+        posts = await self._post_views(rows, thread_tags, reader, viewer)
+        view = self._thread_view(thread, author, topic, thread_tags, reader)
+        can_reply = viewer is not None and (not thread.locked or viewer.is_moderator) and thread.status == "published"
+        return ThreadPage(view, Page(posts, number, total, POSTS_PER_PAGE, hidden), can_reply)
+
+    async def _post_views(self, rows: list[Any], thread_tags: list[Tag], reader: Reader,
+                          viewer: Member | None) -> list[PostView]:
+        ids = [p.id for p, _ in rows]
+        post_tags = await self.warnings.post_tags(ids)
+        counts: dict[int, dict[str, int]] = defaultdict(dict)
+        mine: dict[int, set[str]] = defaultdict(set)
+        if ids:
+            for post_id, kind, n in await self.session.execute(
+                    select(Reaction.post_id, Reaction.kind, func.count()).where(Reaction.post_id.in_(ids))
+                    .group_by(Reaction.post_id, Reaction.kind)):
+                counts[post_id][kind] = n
+            if viewer is not None:
+                for post_id, kind in await self.session.execute(
+                        select(Reaction.post_id, Reaction.kind)
+                        .where(Reaction.post_id.in_(ids), Reaction.member_id == viewer.id)):
+                    mine[post_id].add(kind)
+        views = []
+        for post, author in rows:
+            tags = _merge(thread_tags, post_tags.get(post.id, []))
+            mode = decide(reader, [t.warning_id for t in tags], post.author_id)
+            if mode == "hide":  # already filtered in SQL; this keeps the promise if the two ever drift
+                continue
+            views.append(PostView(
+                id=post.id, thread_id=post.thread_id,
+                author=author.display_name if author else "Former member", author_id=post.author_id,
+                body_html=post.body_html, tags=tags, mode=mode, status=post.status, is_opening=post.is_opening,
+                created_at=post.created_at, edited_at=post.edited_at, removal_reason=post.removal_reason,
+                reactions={k: counts[post.id].get(k, 0) for k in REACTION_LABELS}, mine=frozenset(mine[post.id]),
+                can_edit=viewer is not None and (viewer.id == post.author_id or viewer.is_moderator)
+                and post.status != "removed",
+            ))
+        return views
+
+    async def post_view(self, post_id: int, reader: Reader, viewer: Member | None = None) -> PostView:
+        """One post as this reader may see it; absent (404) if they may not."""
+        row = (await self.session.execute(
+            select(Post, Member).outerjoin(Member, Member.id == Post.author_id)
+            .where(Post.id == post_id, visible_posts(reader)))).first()
+        if row is None:
+            raise NotFound("We couldn't find that post. It may have been deleted.")
+        thread, _, _, thread_tags = await self._visible_thread(row[0].thread_id, reader)
+        views = await self._post_views([row], thread_tags, reader, viewer)
+        if not views:
+            raise NotFound("We couldn't find that post. It may have been deleted.")
+        return views[0]
+
+    async def source_of(self, post_id: int) -> str:
+        """The Markdown as its author wrote it (for the edit form; callers check permission first)."""
+        return (await self.session.scalar(select(Post.body_source).where(Post.id == post_id))) or ""
+
+    # --- writing ---------------------------------------------------------------------------
+
+    async def preview(self, body: str) -> Preview:
+        errors: dict[str, str] = {}
+        body = _check_body(body, errors)
+        if errors:
+            raise Invalid("Nothing to preview yet.", errors)
+        return Preview(render_markdown(body), suggest_warnings(body), self.extensions.run_checks(body))
+
+    async def create_thread(self, member: Member | None, topic_slug: str, title: str, body: str,
+                            warnings: WarningInput = WarningInput()) -> Submitted:
+        author = self._ensure_can_write(member)
+        topic = await self.topic(topic_slug)
+        errors: dict[str, str] = {}
+        title = _check_title(title, errors)
+        body = _check_body(body, errors)
+        if errors:
+            raise Invalid("Your thread needs a little more before it can be posted.", errors)
+        status = await self.extensions.initial_status(self.session, author)
+        now = utcnow()
+        thread = Thread(topic_id=topic.id, author_id=author.id, title=title, status=status, last_activity_at=now)
+        self.session.add(thread)
+        await self.session.flush()
+        # Warnings on the opening post cover the whole thread, title included.
+        await self.warnings.set_thread_tags(thread.id, warnings, author, by_moderator=False)
+        post = await self._store_post(author, thread, body, status, is_opening=True)
+        findings = self.extensions.run_checks(f"{title}\n{body}")
+        emit(self.session, POST_CREATED, post_id=post.id, thread_id=thread.id, author_id=author.id,
+             findings=[f.as_dict() for f in findings])
+        await self.session.commit()
+        return Submitted(post, thread, findings)
+
+    async def reply(self, member: Member | None, thread_id: int, body: str,
+                    warnings: WarningInput = WarningInput()) -> Submitted:
+        author = self._ensure_can_write(member)
+        thread = await self.session.get(Thread, thread_id)
+        if thread is None or (thread.status not in ("published",) and thread.author_id != author.id):
+            raise NotFound("We couldn't find that thread. It may have been moved or deleted.")
+        if thread.locked and not author.is_moderator:
+            raise Forbidden("This thread is closed to new replies. You're welcome to start a new thread.")
+        errors: dict[str, str] = {}
+        body = _check_body(body, errors)
+        if errors:
+            raise Invalid("Your reply needs a little more before it can be posted.", errors)
+        status = await self.extensions.initial_status(self.session, author)
+        post = await self._store_post(author, thread, body, status, is_opening=False)
+        await self.warnings.set_post_tags(post.id, warnings, author, by_moderator=False)
+        if status == "published":
+            thread.reply_count += 1
+            thread.last_activity_at = utcnow()
+        findings = self.extensions.run_checks(body)
+        emit(self.session, POST_CREATED, post_id=post.id, thread_id=thread.id, author_id=author.id,
+             findings=[f.as_dict() for f in findings])
+        await self.session.commit()
+        return Submitted(post, thread, findings)
+
+    async def _store_post(self, author: Member, thread: Thread, body: str, status: str, is_opening: bool) -> Post:
+        post = Post(thread_id=thread.id, author_id=author.id, body_source=body, body_html=render_markdown(body),
+                    status=status, is_opening=is_opening)
+        self.session.add(post)
+        await self.session.flush()
+        return post
+
+    async def _own_post(self, member: Member | None, post_id: int) -> tuple[Member, Post, Thread]:
+        if member is None:
+            raise NotSignedIn()
+        row = (await self.session.execute(
+            select(Post, Thread).join(Thread, Thread.id == Post.thread_id).where(Post.id == post_id))).first()
+        if row is None or row[0].status == "deleted":
+            raise NotFound("We couldn't find that post. It may have been deleted.")
+        post, thread = row
+        if post.author_id != member.id and not member.is_moderator:
+            raise Forbidden("You can only change your own posts.")
+        if post.status == "removed" and not member.is_moderator:
+            raise Forbidden("A moderator removed this post, so it can't be edited. You can appeal from your notices.")
+        return member, post, thread
+
+    async def edit_post(self, member: Member | None, post_id: int, body: str | None = None,
+                        warnings: WarningInput | None = None, title: str | None = None) -> Submitted:
+        editor, post, thread = await self._own_post(member, post_id)
+        self._ensure_can_write(editor)
+        errors: dict[str, str] = {}
+        if body is not None:
+            body = _check_body(body, errors)
+        if title is not None and post.is_opening:
+            title = _check_title(title, errors)
+        if errors:
+            raise Invalid("Your changes need another look.", errors)
+        by_moderator = editor.id != post.author_id
+        findings: list[InlineFinding] = []
+        if body is not None and body != post.body_source:
+            post.body_source = body
+            post.body_html = render_markdown(body)
+            post.edited_at = utcnow()
+            findings = self.extensions.run_checks(body)
+        if title is not None and post.is_opening and title != thread.title:
+            thread.title = title
+            post.edited_at = utcnow()
+        if warnings is not None:
+            if post.is_opening:
+                await self.warnings.set_thread_tags(thread.id, warnings, editor, by_moderator)
+            else:
+                await self.warnings.set_post_tags(post.id, warnings, editor, by_moderator)
+        emit(self.session, POST_EDITED, post_id=post.id, thread_id=thread.id, author_id=post.author_id,
+             findings=[f.as_dict() for f in findings], by_moderator=by_moderator)
+        if post.is_opening:
+            emit(self.session, THREAD_CHANGED, thread_id=thread.id)
+        await self.session.commit()
+        return Submitted(post, thread, findings)
+
+    async def delete_post(self, member: Member | None, post_id: int) -> Thread:
+        _, post, thread = await self._own_post(member, post_id)
+        was_published = post.status == "published"
+        post.status = "deleted"
+        if post.is_opening:
+            remaining = await self.session.scalar(select(func.count()).select_from(Post).where(
+                Post.thread_id == thread.id, Post.id != post.id, Post.status == "published"))
+            if not remaining:
+                thread.status = "deleted"
+        elif was_published:
+            thread.reply_count = max(0, thread.reply_count - 1)
+        emit(self.session, POST_DELETED, post_id=post.id, thread_id=thread.id)
+        await self.session.commit()
+        return thread
+
+    async def toggle_reaction(self, member: Member | None, post_id: int, kind: str, reader: Reader) -> PostView:
+        writer = self._ensure_can_write(member)
+        if kind not in REACTION_LABELS:
+            raise Invalid("That isn't one of the reactions.")
+        await self.post_view(post_id, reader, writer)  # may this member see it at all?
+        existing = await self.session.scalar(select(Reaction).where(
+            Reaction.post_id == post_id, Reaction.member_id == writer.id, Reaction.kind == kind))
+        if existing:
+            await self.session.delete(existing)
+        else:
+            self.session.add(Reaction(post_id=post_id, member_id=writer.id, kind=kind))
+        try:
+            await self.session.commit()
+        except IntegrityError:  # a double click raced itself; the reaction is there
+            await self.session.rollback()
+        return await self.post_view(post_id, reader, writer)
+
+    async def set_thread_flags(self, member: Member | None, thread_id: int, *, pinned: bool | None = None,
+                               locked: bool | None = None) -> Thread:
+        if member is None or not member.is_moderator:
+            raise Forbidden("Only moderators can pin or lock threads.")
+        thread = await self.session.get(Thread, thread_id)
+        if thread is None:
+            raise NotFound("We couldn't find that thread.")
+        if pinned is not None:
+            thread.pinned = pinned
+        if locked is not None:
+            thread.locked = locked
+        await self.session.commit()
+        return thread
+
+    @staticmethod
+    def _ensure_can_write(member: Member | None) -> Member:
+        from forum.accounts.services import AccountService
+
+        if member is None:
+            raise NotSignedIn("Please sign in to post. It only takes a pseudonym and a password.")
+        if not AccountService.is_active(member):
+            raise Forbidden("Your account can't post right now. You can still read the forum.")
+        return member
+
+
+def _merge(thread_tags: list[Tag], post_tags: list[Tag]) -> list[Tag]:
+    seen = {t.warning_id for t in thread_tags}
+    return thread_tags + [t for t in post_tags if t.warning_id not in seen]
+
+
+def thread_excerpt(post: Post) -> str:
+    return excerpt(post.body_html)
+
+

@@ -1,0 +1,1 @@
+"""The transactional outbox: events stored with the change, delivered by a worker."""

@@ -1,0 +1,45 @@
+"""Jinja2 set-up: filters for dates and plurals, and the globals every page uses."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from jinja2 import Environment
+
+from forum.discussions.models import REACTION_LABELS
+from forum.warnings.services import GENTLE_CHOICES
+
+
+def ago(moment: dt.datetime | None, now: dt.datetime | None = None) -> str:
+    """"3 hours ago", calm and approximate; exact time goes in the <time> element's title."""
+    if moment is None:
+        return ""
+    now = now or dt.datetime.now(dt.UTC)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    seconds = max(0, int((now - moment).total_seconds()))
+    for size, unit in ((86400 * 365, "year"), (86400 * 30, "month"), (86400 * 7, "week"), (86400, "day"),
+                       (3600, "hour"), (60, "minute")):
+        if seconds >= size:
+            n = seconds // size
+            return f"{n} {unit}{'s' if n != 1 else ''} ago"
+    return "just now"
+
+
+def plural(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
+def listing(words: list[str]) -> str:
+    """"self-harm, suicide and grief"."""
+    if len(words) <= 1:
+        return "".join(words)
+    return ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def configure_environment(engine: object) -> None:
+    env: Environment = engine.engine  # type: ignore[attr-defined]
+    env.filters.update(ago=ago, plural=plural, listing=listing)
+    env.globals.update(REACTION_LABELS=REACTION_LABELS, GENTLE_CHOICES=GENTLE_CHOICES)
+    env.trim_blocks = True
+    env.lstrip_blocks = True

@@ -1,0 +1,1 @@
+"""Content warnings: the seed taxonomy, the suggester and the database models."""

@@ -1,0 +1,45 @@
+"""/api/v1/warnings and the reader's own choices."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, get, put
+from litestar.di import Provide
+
+from forum.accounts.models import Member
+from forum.errors import Invalid
+from forum.warnings.services import WarningService, gentle_until
+from forum.warnings.visibility import Reader
+from forum.web import provide_member, provide_warnings
+
+
+class WarningApi(Controller):
+    path = "/api/v1"
+    tags = ["content warnings"]
+    dependencies = {"warnings": Provide(provide_warnings, sync_to_thread=False), "member": Provide(provide_member)}
+
+    @get("/warnings")
+    async def taxonomy(self, warnings: WarningService) -> dict[str, Any]:
+        return {"warnings": [{"slug": w.slug, "label": w.label, "description": w.description,
+                              "default_mode": w.default_mode} for w in await warnings.taxonomy()]}
+
+    @get("/me/warning-preferences")
+    async def preferences(self, member: Member, reader: Reader, warnings: WarningService) -> dict[str, Any]:
+        prefs = await warnings.preferences(reader)
+        return {**prefs["modes"], "gentle_mode": prefs["gentle_mode"], "gentle_until": prefs["gentle_until"]}
+
+    @put("/me/warning-preferences")
+    async def save(self, data: dict[str, Any], member: Member, warnings: WarningService) -> dict[str, Any]:
+        choices = dict(data)
+        gentle = choices.pop("gentle_mode", None)
+        gentle_for = choices.pop("gentle_for", None)
+        choices.pop("gentle_until", None)
+        modes = await warnings.validated_modes(choices)
+        await warnings.save_member_modes(member, modes)
+        if gentle is not None:
+            if not isinstance(gentle, bool):
+                raise Invalid("gentle_mode is true or false.")
+            await warnings.set_member_gentle(member, gentle_until(gentle_for or "off-switch") if gentle else None)
+        prefs = await warnings.preferences(await warnings.reader_for(member))
+        return {**prefs["modes"], "gentle_mode": prefs["gentle_mode"], "gentle_until": prefs["gentle_until"]}
