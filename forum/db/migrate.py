@@ -21,11 +21,11 @@ def alembic_config(settings: Settings) -> Config:
     return config
 
 
-def upgrade(settings: Settings, revision: str = "head") -> None:
+def upgrade(settings: Settings, revision: str = "heads") -> None:
     """Bring the database to the newest schema (safe to run again)."""
     command.upgrade(alembic_config(settings), revision)
 
 
-async def upgrade_async(settings: Settings, revision: str = "head") -> None:
+async def upgrade_async(settings: Settings, revision: str = "heads") -> None:
     # env.py runs its own event loop, so it gets a thread of its own.
     await asyncio.to_thread(upgrade, settings, revision)
