@@ -162,7 +162,7 @@ class DiscussionPages(Controller):
             result = await discussions.preview(form.get("body", ""))
         except Invalid:
             return render("discussions/_preview.html", request, preview=None, suggestions=[], crisis_resources=[])
-        chosen = set(multi.get("warnings", []))
+        chosen = set(multi.get("warnings", [])) | set(multi.get("dismissed", []))
         suggestions = [s for s in result.suggestions if s.slug not in chosen]
         labels = {w.slug: w.label for w in await WarningService(db_session).taxonomy()}
         resources = await extensions_of(request.app.state).resources(db_session) if result.crisis else []

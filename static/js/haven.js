@@ -1,0 +1,51 @@
+// Small touches on top of pages that already work without JavaScript.
+(function () {
+  "use strict";
+
+  function closestForm(el) { return el.closest("form"); }
+
+  document.addEventListener("click", function (event) {
+    var add = event.target.closest("[data-add-warning]");
+    if (add) {
+      var form = closestForm(add);
+      var box = form && form.querySelector('input[name="warnings"][value="' + add.dataset.addWarning + '"]');
+      if (box) { box.checked = true; box.focus(); }
+      add.closest("[data-suggestion]").remove();
+      return;
+    }
+    var dismiss = event.target.closest("[data-dismiss-suggestion]");
+    if (dismiss) {
+      var suggestion = dismiss.closest("[data-suggestion]");
+      var owner = closestForm(dismiss);
+      if (owner) {
+        // Remembered for this form, so the next preview doesn't ask again.
+        var keep = document.createElement("input");
+        keep.type = "hidden"; keep.name = "dismissed"; keep.value = suggestion.dataset.suggestion;
+        owner.appendChild(keep);
+      }
+      suggestion.remove();
+    }
+  });
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form.dataset.confirm && !window.confirm(form.dataset.confirm)) { event.preventDefault(); }
+  }, true);
+
+  function localise(root) {
+    root.querySelectorAll("[data-tz-offset]").forEach(function (input) {
+      input.value = String(-new Date().getTimezoneOffset());
+    });
+    root.querySelectorAll("time[data-local-time]").forEach(function (el) {
+      var when = new Date(el.getAttribute("datetime"));
+      if (!isNaN(when)) { el.textContent = when.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }); }
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { localise(document); });
+  document.addEventListener("htmx:afterSwap", function (event) {
+    localise(event.target);
+    var added = document.querySelector("#posts > div:last-child .post, #posts > .post:last-child");
+    if (event.target.id === "reply-form" && added) { added.setAttribute("tabindex", "-1"); }
+  });
+})();
