@@ -143,8 +143,10 @@ def preflight_published(model_type: str, hf_config: str | None) -> bool:
         missing.append((f"checkpoint {ckpt.name} (not in {ckpt.parent})", MODEL_URLS[model_type]))
     if hf_config is None and base is not None and not _hf_cached(base):
         missing.append(
-            (f"Hugging Face config/tokenizer {base!r} (not in the HF cache)",
-             f"https://huggingface.co/{base}/resolve/main/config.json")
+            (
+                f"Hugging Face config/tokenizer {base!r} (not in the HF cache)",
+                f"https://huggingface.co/{base}/resolve/main/config.json",
+            )
         )
     if not missing:
         return True
