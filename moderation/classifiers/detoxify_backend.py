@@ -6,6 +6,7 @@ import contextlib
 import logging
 import os
 import socket
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -238,6 +239,9 @@ class DetoxifyClassifier:
         self.max_length = self._safe_max_length(max_length)
         self._detox.tokenizer.model_max_length = self.max_length
         self._detox.model.eval()
+        # Callers score from worker threads; fast tokenizers raise "Already borrowed" when one instance is
+        # used concurrently, and with one torch thread there is no parallelism to lose anyway.
+        self._lock = threading.Lock()
 
         self.description = (
             f"Detoxify {type(self._detox.model).__name__} from {source}; "
@@ -258,7 +262,8 @@ class DetoxifyClassifier:
         results: list[Scores] = []
         for start in range(0, len(texts), self.batch_size):
             chunk = [t if isinstance(t, str) else str(t) for t in texts[start : start + self.batch_size]]
-            raw = self._detox.predict(chunk)
+            with self._lock:
+                raw = self._detox.predict(chunk)
             for i in range(len(chunk)):
                 results.append({ours: clip01(self._at(raw[cls], i)) for cls, ours in self._columns})
         return results

@@ -1,0 +1,109 @@
+"""A small HTTP/1.1 load generator, run as its own process: N keep-alive connections, each
+sending requests back to back for a fixed time; prints JSON with requests/s and latencies.
+
+Kept deliberately thin (raw asyncio streams, no HTTP library) so the client's own overhead
+barely shows in the server's latency figures.
+
+    python bench/loadgen.py --url http://127.0.0.1:8000/threads/1 --concurrency 8 --seconds 10
+    python bench/loadgen.py --url ... --method POST --body '{"body": "hi"}' --header 'Authorization: Bearer ...'
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import time
+from urllib.parse import urlsplit
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+async def worker(host: str, port: int, request: bytes, until: float, latencies: list[float], errors: list[int]) -> None:
+    reader, writer = await asyncio.open_connection(host, port)
+    try:
+        while time.perf_counter() < until:
+            start = time.perf_counter()
+            writer.write(request)
+            await writer.drain()
+            status_line = await reader.readline()
+            status = int(status_line.split()[1])
+            length = 0
+            chunked = False
+            while True:
+                line = await reader.readline()
+                if line in (b"\r\n", b""):
+                    break
+                name, _, value = line.decode("latin-1").partition(":")
+                if name.lower() == "content-length":
+                    length = int(value.strip())
+                elif name.lower() == "transfer-encoding" and "chunked" in value.lower():
+                    chunked = True
+            if chunked:
+                while True:
+                    size = int((await reader.readline()).strip() or b"0", 16)
+                    await reader.readexactly(size + 2)
+                    if size == 0:
+                        break
+            else:
+                await reader.readexactly(length)
+            latencies.append(time.perf_counter() - start)
+            if status >= 400:
+                errors.append(status)
+    finally:
+        writer.close()
+
+
+async def run(args: argparse.Namespace) -> dict[str, float]:
+    parts = urlsplit(args.url)
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    body = args.body.encode() if args.body else b""
+    headers = [f"{args.method} {path} HTTP/1.1", f"Host: {parts.hostname}:{parts.port}", "Connection: keep-alive"]
+    headers += args.header
+    if body:
+        headers += ["Content-Type: application/json", f"Content-Length: {len(body)}"]
+    request = ("\r\n".join(headers) + "\r\n\r\n").encode() + body
+    latencies: list[float] = []
+    errors: list[int] = []
+    # A short warm-up, not counted.
+    await asyncio.gather(*(worker(parts.hostname, parts.port, request, time.perf_counter() + 1, [], [])
+                           for _ in range(args.concurrency)))
+    started = time.perf_counter()
+    until = started + args.seconds
+    await asyncio.gather(*(worker(parts.hostname, parts.port, request, until, latencies, errors)
+                           for _ in range(args.concurrency)))
+    elapsed = time.perf_counter() - started
+    return {
+        "requests": len(latencies), "errors": len(errors), "rps": len(latencies) / elapsed,
+        "p50_ms": percentile(latencies, 50) * 1000, "p99_ms": percentile(latencies, 99) * 1000,
+        "mean_ms": statistics.fmean(latencies) * 1000 if latencies else float("nan"),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--url", required=True)
+    parser.add_argument("--method", default="GET")
+    parser.add_argument("--body", default="")
+    parser.add_argument("--header", action="append", default=[])
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--seconds", type=float, default=10)
+    args = parser.parse_args()
+    try:
+        import uvloop
+
+        uvloop.install()
+    except ImportError:
+        pass
+    print(json.dumps(asyncio.run(run(args))))
+
+
+if __name__ == "__main__":
+    main()
