@@ -23,7 +23,6 @@ from litestar.contrib.jinja import JinjaTemplateEngine
 from litestar.di import Provide
 from litestar.exceptions import HTTPException
 from litestar.middleware.rate_limit import RateLimitConfig
-from litestar.middleware.session.server_side import ServerSideSessionConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.static_files import create_static_files_router
@@ -40,12 +39,17 @@ from forum.discussions.api import DiscussionApi
 from forum.discussions.pages import DiscussionPages
 from forum.errors import ForumError
 from forum.hooks import Extensions, Installed
+from forum.sessions import QuietSessionConfig
 from forum.settings import Settings, get_settings
 from forum.templating import configure_environment
 from forum.warnings.api import WarningApi
 from forum.warnings.pages import WarningPages
 from forum.web import (
-    forum_error_handler, http_error_handler, internal_error_handler, provide_reader, provide_viewer,
+    forum_error_handler,
+    http_error_handler,
+    internal_error_handler,
+    provide_reader,
+    provide_viewer,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -180,7 +184,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
                                      engine_callback=configure_environment)
     csrf = CSRFConfig(secret=settings.secret_key, cookie_name="haven_csrf", cookie_samesite="lax",
                       exclude=["^/api/", "^/healthz", "^/readyz", "^/schema"])
-    sessions = ServerSideSessionConfig(store="sessions", key="haven_session", max_age=60 * 60 * 24 * 30,
+    sessions = QuietSessionConfig(store="sessions", key="haven_session", max_age=60 * 60 * 24 * 30,
                                        samesite="lax", httponly=True, exclude=["^/api/", "^/static/", "^/schema"])
     middleware: list[Any] = [sessions.middleware]
     if settings.rate_limits:

@@ -7,7 +7,7 @@ import datetime as dt
 from jinja2 import Environment
 
 from forum.discussions.models import REACTION_LABELS
-from forum.warnings.services import GENTLE_CHOICES
+from forum.warnings.services import GENTLE_CHOICES, Tag
 
 
 def ago(moment: dt.datetime | None, now: dt.datetime | None = None) -> str:
@@ -37,9 +37,22 @@ def listing(words: list[str]) -> str:
     return ", ".join(words[:-1]) + " and " + words[-1]
 
 
+def warning_names(tags: list[Tag]) -> str:
+    """"self-harm and suicide": what a notice names, in the words the reader chose to see."""
+    return listing([t.text for t in tags])
+
+
+def who_added(tags: list[Tag]) -> str:
+    by_moderator = sum(1 for t in tags if t.by_moderator)
+    if by_moderator == len(tags):
+        return "added by a moderator"
+    return "added by the author and a moderator" if by_moderator else "added by the author"
+
+
 def configure_environment(engine: object) -> None:
     env: Environment = engine.engine  # type: ignore[attr-defined]
     env.filters.update(ago=ago, plural=plural, listing=listing)
-    env.globals.update(REACTION_LABELS=REACTION_LABELS, GENTLE_CHOICES=GENTLE_CHOICES)
+    env.globals.update(REACTION_LABELS=REACTION_LABELS, GENTLE_CHOICES=GENTLE_CHOICES,
+                       warning_names=warning_names, who_added=who_added)
     env.trim_blocks = True
     env.lstrip_blocks = True

@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -143,7 +143,8 @@ def _check_body(body: str | None, errors: dict[str, str]) -> str:
     if not body:
         errors["body"] = "Write something before posting. Even a few words are welcome."
     elif len(body) > MAX_BODY:
-        errors["body"] = f"That's longer than we can take ({len(body):,} of {MAX_BODY:,} characters). Could you split it?"
+        errors["body"] = (f"That's longer than we can take ({len(body):,} of {MAX_BODY:,} characters). "
+                          "Could you split it?")
     return body
 
 
@@ -186,21 +187,25 @@ class DiscussionService:
         topic = await self.topic(slug)
         number = _clean_page(page)
         visible = and_(Thread.topic_id == topic.id, visible_threads(reader))
-        total = await self.session.scalar(select(func.count()).select_from(Thread).where(visible)) or 0
+        total, hidden = await self._counts(Thread, Thread.topic_id == topic.id, reader, visible_threads)
         rows = (await self.session.execute(
             select(Thread, Member).outerjoin(Member, Member.id == Thread.author_id).where(visible)
             .order_by(Thread.pinned.desc(), Thread.last_activity_at.desc(), Thread.id.desc())
             .limit(THREADS_PER_PAGE).offset((number - 1) * THREADS_PER_PAGE))).all()
         tags = await self.warnings.thread_tags([t.id for t, _ in rows])
-        hidden = 0
-        if reader.filters_anything:
-            everything = Reader(reader.member_id, reader.is_moderator, {}, None)
-            hidden = (await self.session.scalar(
-                select(func.count()).select_from(Thread)
-                .where(Thread.topic_id == topic.id, visible_threads(everything)))) or 0
-            hidden -= total
         items = [self._thread_view(thread, author, topic, tags.get(thread.id, []), reader) for thread, author in rows]
         return topic, Page(items, number, total, THREADS_PER_PAGE, hidden)
+
+    async def _counts(self, model: Any, scope: Any, reader: Reader, visible: Any) -> tuple[int, int]:
+        """How many items the reader sees, and how many their settings left out, in one query."""
+        if not reader.filters_anything:
+            shown = await self.session.scalar(select(func.count()).select_from(model).where(scope, visible(reader)))
+            return shown or 0, 0
+        everything = Reader(reader.member_id, reader.is_moderator, {}, None)
+        shown, allowed = (await self.session.execute(
+            select(func.count().filter(visible(reader)), func.count().filter(visible(everything)))
+            .select_from(model).where(scope))).one()
+        return shown or 0, max(0, (allowed or 0) - (shown or 0))
 
     def _thread_view(self, thread: Thread, author: Member | None, topic: Topic, tags: list[Tag],
                      reader: Reader) -> ThreadView:
@@ -236,17 +241,12 @@ class DiscussionService:
         thread, topic, author, thread_tags = await self._visible_thread(thread_id, reader)
         number = _clean_page(page)
         visible = and_(Post.thread_id == thread.id, visible_posts(reader))
-        total = await self.session.scalar(select(func.count()).select_from(Post).where(visible)) or 0
+        total, hidden = await self._counts(Post, Post.thread_id == thread.id, reader, visible_posts)
         if number > 1 and (number - 1) * POSTS_PER_PAGE >= total:
             number = max(1, math.ceil(total / POSTS_PER_PAGE))
         rows = (await self.session.execute(
             select(Post, Member).outerjoin(Member, Member.id == Post.author_id).where(visible)
             .order_by(Post.id).limit(POSTS_PER_PAGE).offset((number - 1) * POSTS_PER_PAGE))).all()
-        hidden = 0
-        if reader.filters_anything:
-            everything = Reader(reader.member_id, reader.is_moderator, {}, None)
-            hidden = ((await self.session.scalar(select(func.count()).select_from(Post).where(
-                Post.thread_id == thread.id, visible_posts(everything)))) or 0) - total
         posts = await self._post_views(rows, thread_tags, reader, viewer)
         view = self._thread_view(thread, author, topic, thread_tags, reader)
         can_reply = viewer is not None and (not thread.locked or viewer.is_moderator) and thread.status == "published"
@@ -259,14 +259,13 @@ class DiscussionService:
         counts: dict[int, dict[str, int]] = defaultdict(dict)
         mine: dict[int, set[str]] = defaultdict(set)
         if ids:
-            for post_id, kind, n in await self.session.execute(
-                    select(Reaction.post_id, Reaction.kind, func.count()).where(Reaction.post_id.in_(ids))
-                    .group_by(Reaction.post_id, Reaction.kind)):
+            viewer_id = viewer.id if viewer is not None else -1
+            for post_id, kind, n, by_viewer in await self.session.execute(
+                    select(Reaction.post_id, Reaction.kind, func.count(),
+                           func.sum(case((Reaction.member_id == viewer_id, 1), else_=0)))
+                    .where(Reaction.post_id.in_(ids)).group_by(Reaction.post_id, Reaction.kind)):
                 counts[post_id][kind] = n
-            if viewer is not None:
-                for post_id, kind in await self.session.execute(
-                        select(Reaction.post_id, Reaction.kind)
-                        .where(Reaction.post_id.in_(ids), Reaction.member_id == viewer.id)):
+                if by_viewer:
                     mine[post_id].add(kind)
         views = []
         for post, author in rows:
@@ -292,7 +291,7 @@ class DiscussionService:
             .where(Post.id == post_id, visible_posts(reader)))).first()
         if row is None:
             raise NotFound("We couldn't find that post. It may have been deleted.")
-        thread, _, _, thread_tags = await self._visible_thread(row[0].thread_id, reader)
+        _, _, _, thread_tags = await self._visible_thread(row[0].thread_id, reader)
         views = await self._post_views([row], thread_tags, reader, viewer)
         if not views:
             raise NotFound("We couldn't find that post. It may have been deleted.")

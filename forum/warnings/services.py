@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -24,6 +25,25 @@ from forum.warnings.models import (
     WarningPreference,
 )
 from forum.warnings.visibility import Reader
+
+# The taxonomy is read on every page; it changes only when an admin edits it, so each process keeps
+# a copy per database for a few seconds (edits in this process drop it at once).
+TAXONOMY_TTL_SECONDS = 5.0
+_taxonomy_cache: dict[str, tuple[float, tuple[WarningInfo, ...]]] = {}
+
+
+@dataclass(frozen=True)
+class WarningInfo:
+    """A read-only snapshot of a taxonomy entry, safe to share between requests."""
+
+    id: int
+    slug: str
+    label: str
+    description: str
+    default_mode: str
+    retired: bool
+    position: int
+
 
 GENTLE_CHOICES = {"hour": "For an hour", "today": "For today", "off-switch": "Until I turn it off"}
 FOREVER = dt.datetime(2999, 1, 1, tzinfo=dt.UTC)
@@ -69,11 +89,20 @@ class WarningService:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def taxonomy(self, include_retired: bool = False) -> list[ContentWarning]:
-        query = select(ContentWarning).order_by(ContentWarning.position, ContentWarning.id)
-        if not include_retired:
-            query = query.where(ContentWarning.retired.is_(False))
-        return list(await self.session.scalars(query))
+    async def taxonomy(self, include_retired: bool = False) -> list[WarningInfo]:
+        key = str(self.session.bind.url)
+        cached = _taxonomy_cache.get(key)
+        if cached is None or time.monotonic() - cached[0] > TAXONOMY_TTL_SECONDS:
+            rows = await self.session.execute(
+                select(ContentWarning.id, ContentWarning.slug, ContentWarning.label, ContentWarning.description,
+                       ContentWarning.default_mode, ContentWarning.retired, ContentWarning.position)
+                .order_by(ContentWarning.position, ContentWarning.id))
+            cached = (time.monotonic(), tuple(WarningInfo(*row) for row in rows))
+            _taxonomy_cache[key] = cached
+        return [w for w in cached[1] if include_retired or not w.retired]
+
+    def _forget_taxonomy(self) -> None:
+        _taxonomy_cache.pop(str(self.session.bind.url), None)
 
     # --- readers -------------------------------------------------------------------------
 
@@ -210,6 +239,7 @@ class WarningService:
                                  default_mode=default_mode, position=position + 1)
         self.session.add(warning)
         await self.session.commit()
+        self._forget_taxonomy()
         return warning
 
     async def update_warning(self, slug: str, *, label: str | None = None, description: str | None = None,
@@ -228,4 +258,5 @@ class WarningService:
         if retired is not None:
             warning.retired = retired
         await self.session.commit()
+        self._forget_taxonomy()
         return warning
