@@ -27,7 +27,27 @@ def _warning_input(form: dict[str, str], multi: dict[str, list[str]]) -> Warning
 
 
 async def _composer_context(session: AsyncSession, chosen: list[str] | None = None) -> dict[str, Any]:
-    return {"taxonomy": await WarningService(session).taxonomy(), "chosen": set(chosen or [])}
+    return {"taxonomy": await WarningService(session).taxonomy(), "chosen": set(chosen or []), "preview": None}
+
+
+async def _preview(request: Request, discussions: DiscussionService, session: AsyncSession,
+                   form: dict[str, str], multi: dict[str, list[str]]) -> dict[str, Any]:
+    """The preview block: rendered body, warning suggestions not yet chosen, crisis resources if needed.
+
+    Used by htmx (POST /posts/preview) and by the no-JavaScript Preview button alike."""
+    try:
+        result = await discussions.preview(form.get("body", ""))
+    except Invalid:
+        return {"body_html": "", "suggestions": [], "labels": {}, "crisis_resources": []}
+    chosen = set(multi.get("warnings", [])) | set(multi.get("dismissed", []))
+    labels = {w.slug: w.label for w in await WarningService(session).taxonomy()}
+    resources = await extensions_of(request.app.state).resources(session) if result.crisis else []
+    return {"body_html": result.body_html, "suggestions": [s for s in result.suggestions if s.slug not in chosen],
+            "labels": labels, "crisis_resources": resources}
+
+
+def _wants_preview(form: dict[str, str]) -> bool:
+    return form.get("action") == "preview"
 
 
 class DiscussionPages(Controller):
@@ -56,6 +76,11 @@ class DiscussionPages(Controller):
     async def new_thread(self, request: Request, slug: str, member: Member, discussions: DiscussionService,
                          db_session: AsyncSession) -> Response[Any]:
         form, multi = await form_data(request)
+        if _wants_preview(form):
+            topic = await discussions.topic(slug)
+            return render("discussions/new_thread.html", request, topic=topic, values=form, errors={},
+                          **{**await _composer_context(db_session, multi.get("warnings")),
+                             "preview": await _preview(request, discussions, db_session, form, multi)})
         try:
             done = await discussions.create_thread(member, slug, form.get("title", ""), form.get("body", ""),
                                                    _warning_input(form, multi))
@@ -80,6 +105,12 @@ class DiscussionPages(Controller):
     async def reply(self, request: Request, thread_id: int, member: Member, discussions: DiscussionService,
                     reader: Reader, db_session: AsyncSession) -> Response[Any]:
         form, multi = await form_data(request)
+        if _wants_preview(form):
+            result = await discussions.thread_page(thread_id, reader, 10**6, member)
+            return render("discussions/thread.html", request, result=result, thread=result.thread,
+                          posts=result.posts, crisis_resources=[], values=form, errors={},
+                          **{**await _composer_context(db_session, multi.get("warnings")),
+                             "preview": await _preview(request, discussions, db_session, form, multi)})
         try:
             done = await discussions.reply(member, thread_id, form.get("body", ""), _warning_input(form, multi))
         except Invalid as exc:
@@ -128,6 +159,12 @@ class DiscussionPages(Controller):
     async def edit(self, request: Request, post_id: int, member: Member, discussions: DiscussionService,
                    reader: Reader, db_session: AsyncSession) -> Response[Any]:
         form, multi = await form_data(request)
+        if _wants_preview(form):
+            view = await discussions.post_view(post_id, reader, member)
+            thread = await discussions.thread_view(view.thread_id, reader)
+            return render("discussions/edit_post.html", request, post=view, thread=thread, values=form, errors={},
+                          **{**await _composer_context(db_session, multi.get("warnings")),
+                             "preview": await _preview(request, discussions, db_session, form, multi)})
         try:
             done = await discussions.edit_post(member, post_id, form.get("body", ""), _warning_input(form, multi),
                                                form.get("title"))
@@ -158,16 +195,16 @@ class DiscussionPages(Controller):
     async def preview(self, request: Request, member: Member, discussions: DiscussionService,
                       db_session: AsyncSession) -> Template:
         form, multi = await form_data(request)
-        try:
-            result = await discussions.preview(form.get("body", ""))
-        except Invalid:
-            return render("discussions/_preview.html", request, preview=None, suggestions=[], crisis_resources=[])
-        chosen = set(multi.get("warnings", [])) | set(multi.get("dismissed", []))
-        suggestions = [s for s in result.suggestions if s.slug not in chosen]
-        labels = {w.slug: w.label for w in await WarningService(db_session).taxonomy()}
-        resources = await extensions_of(request.app.state).resources(db_session) if result.crisis else []
-        return render("discussions/_preview.html", request, preview=result, suggestions=suggestions, labels=labels,
-                    crisis_resources=resources, show_body=form.get("show_body") == "1")
+        block = await _preview(request, discussions, db_session, form, multi)
+        return render("discussions/_preview.html", request, preview=block, suggestions=block["suggestions"],
+                      labels=block["labels"], crisis_resources=block["crisis_resources"],
+                      show_body=form.get("show_body") == "1")
+
+    @get("/members/{username:str}")
+    async def member(self, request: Request, username: str, discussions: DiscussionService, reader: Reader,
+                     viewer: Member | None, page: int = 1) -> Template:
+        member, entries = await discussions.member_posts(username, reader, page, viewer)
+        return render("discussions/member.html", request, member=member, entries=entries)
 
     @get("/help")
     async def help(self, request: Request, db_session: AsyncSession) -> Template:

@@ -108,6 +108,17 @@ class ThreadPage:
 
 
 @dataclass(frozen=True)
+class ProfileEntry:
+    """A post on a member's profile, with the thread it belongs to (as this reader may see it)."""
+
+    post: PostView
+    thread_id: int
+    thread_title: str
+    thread_mode: Mode
+    thread_tags: list[Tag]
+
+
+@dataclass(frozen=True)
 class Submitted:
     """A stored post, with what the inline checks found (the author is shown resources at once)."""
 
@@ -283,6 +294,32 @@ class DiscussionService:
                 and post.status != "removed",
             ))
         return views
+
+    async def member_posts(self, username: str, reader: Reader, page: int | None = 1,
+                           viewer: Member | None = None) -> tuple[Member, Page[ProfileEntry]]:
+        """A member's posts, newest first, filtered for the reader like every other list."""
+        from forum.accounts.services import username_key
+
+        member = await self.session.scalar(select(Member).where(Member.username_key == username_key(username)))
+        if member is None or member.status == "deleted":
+            raise NotFound("We couldn't find that member.")
+        number = _clean_page(page)
+        scope = and_(Post.author_id == member.id, visible_posts(reader), visible_threads(reader))
+        total = await self.session.scalar(
+            select(func.count()).select_from(Post).join(Thread, Thread.id == Post.thread_id).where(scope)) or 0
+        rows = (await self.session.execute(
+            select(Post, Member, Thread).join(Thread, Thread.id == Post.thread_id)
+            .join(Member, Member.id == Post.author_id).where(scope)
+            .order_by(Post.id.desc()).limit(POSTS_PER_PAGE).offset((number - 1) * POSTS_PER_PAGE))).all()
+        thread_tags = await self.warnings.thread_tags(list({t.id for _, _, t in rows}))
+        entries: list[ProfileEntry] = []
+        for post, author, thread in rows:
+            tags = thread_tags.get(thread.id, [])
+            views = await self._post_views([(post, author)], tags, reader, viewer)
+            if views:
+                entries.append(ProfileEntry(views[0], thread.id, thread.title,
+                                            decide(reader, [t.warning_id for t in tags], thread.author_id), tags))
+        return member, Page(entries, number, total, POSTS_PER_PAGE)
 
     async def post_view(self, post_id: int, reader: Reader, viewer: Member | None = None) -> PostView:
         """One post as this reader may see it; absent (404) if they may not."""

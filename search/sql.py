@@ -1,0 +1,210 @@
+"""The embedded default: full-text search inside the forum's own database.
+
+SQLite: an FTS5 table (migration 0003) with the Porter stemmer over unicode61 (diacritics
+removed), ranked by bm25 with the title weighted above the body, snippets by snippet().
+PostgreSQL: a table whose tsvector column the database keeps itself (GENERATED ... STORED; title
+weight A, body B, 'english'), a GIN index, websearch_to_tsquery, ts_rank and ts_headline.
+
+Either way the index row is joined to posts and threads, and forum.warnings.visibility's clauses
+go into the same WHERE: the count, the page and the snippets only ever see what the reader may.
+Searching runs in three short steps: count, the page's ids in rank order, then snippets for
+those ten rows only (snippet() and ts_headline are the expensive part; never run them on every match).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+from markupsafe import Markup
+from sqlalchemy import ColumnElement, bindparam, column, func, literal_column, select, table, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from forum.db.engine import Database
+from forum.discussions.models import Post, Thread, Topic
+from forum.warnings.visibility import Reader, visible_posts, visible_threads
+from search.hits import hydrate
+from search.protocol import MAX_PAGE, PER_PAGE, SearchDoc, SearchResults, SearchUnavailable
+from search.query import ParsedQuery, parse, to_fts5, websearch_pieces
+from search.snippets import END, START, sanitize
+
+TABLE = "search_posts"
+TITLE_WEIGHT = 10.0
+BODY_WEIGHT = 1.0
+SNIPPET_TOKENS = 28
+HEADLINE_OPTIONS = (f"StartSel={START}, StopSel={END}, MaxWords=32, MinWords=14, ShortWord=2, "
+                    'MaxFragments=2, FragmentDelimiter=" … "')
+
+_fts = table(TABLE, column("rowid"), column("title"), column("body"))
+_pg = table(TABLE, column("post_id"), column("title"), column("body"), column("document"))
+
+
+def clean_page(page: Any) -> int:
+    try:
+        return min(MAX_PAGE, max(1, int(page)))
+    except (TypeError, ValueError):
+        return 1
+
+
+class SqlSearchBackend:
+    """SQLite FTS5 or PostgreSQL full text, chosen by the database the forum runs on."""
+
+    name = "sql"
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.sqlite = db.settings.is_sqlite
+
+    def describe(self) -> str:
+        engine = "SQLite FTS5 (Porter stemming, bm25)" if self.sqlite else "PostgreSQL full text (tsvector, GIN)"
+        return f"search: sql, {engine}, inside the forum's database"
+
+    async def start(self) -> None:
+        """The index is a table made by migration 0003; nothing to set up at run time."""
+
+    async def close(self) -> None:
+        """The database engine belongs to the forum, which closes it."""
+
+    @asynccontextmanager
+    async def _session(self, session: AsyncSession | None) -> AsyncIterator[AsyncSession]:
+        if session is not None:
+            yield session
+        else:
+            async with self.db.session() as own:
+                yield own
+
+    # --- writing -------------------------------------------------------------------------------
+
+    async def index(self, docs: Sequence[SearchDoc]) -> None:
+        if not docs:
+            return
+        rows = [{"id": d.post_id, "title": d.title, "body": d.body} for d in docs]
+        async with self.db.session() as session:
+            if self.sqlite:
+                # FTS5 has no upsert: replace = delete, then insert under the same rowid (the post id).
+                await session.execute(text(f"DELETE FROM {TABLE} WHERE rowid IN :ids")
+                                      .bindparams(bindparam("ids", expanding=True)), {"ids": [r["id"] for r in rows]})
+                await session.execute(text(f"INSERT INTO {TABLE} (rowid, title, body) VALUES (:id, :title, :body)"),
+                                      rows)
+            else:
+                await session.execute(text(
+                    f"INSERT INTO {TABLE} (post_id, title, body) VALUES (:id, :title, :body) "
+                    "ON CONFLICT (post_id) DO UPDATE SET title = excluded.title, body = excluded.body"), rows)
+            await session.commit()
+
+    async def delete(self, post_ids: Sequence[int]) -> None:
+        if not post_ids:
+            return
+        key = "rowid" if self.sqlite else "post_id"
+        async with self.db.session() as session:
+            await session.execute(text(f"DELETE FROM {TABLE} WHERE {key} IN :ids")
+                                  .bindparams(bindparam("ids", expanding=True)), {"ids": list(post_ids)})
+            await session.commit()
+
+    async def prune(self, started_at: dt.datetime) -> int:
+        # The index sits beside the posts, so "gone" is simply: not an indexable post any more.
+        key = "rowid" if self.sqlite else "post_id"
+        async with self.db.session() as session:
+            result = await session.execute(text(
+                f"DELETE FROM {TABLE} WHERE {key} NOT IN (SELECT p.id FROM posts p JOIN threads t "
+                "ON t.id = p.thread_id WHERE p.status <> 'deleted' AND t.status <> 'deleted')"))
+            await session.commit()
+            return int(getattr(result, "rowcount", 0) or 0)
+
+    async def count(self) -> int:
+        async with self.db.session() as session:
+            return int(await session.scalar(text(f"SELECT count(*) FROM {TABLE}")) or 0)
+
+    async def ready(self) -> None:
+        try:
+            async with self.db.session() as session:
+                await session.execute(text(f"SELECT 1 FROM {TABLE} LIMIT 1"))
+        except Exception as exc:
+            raise SearchUnavailable(f"The search table is missing or unreadable; run `forum db upgrade`. ({exc})") \
+                from exc
+
+    # --- searching -----------------------------------------------------------------------------
+
+    async def search(self, query: str, reader: Reader, topic: str | None = None, page: int = 1, *,
+                     session: AsyncSession | None = None) -> SearchResults:
+        page = clean_page(page)
+        parsed = parse(query)
+        if parsed.is_empty:
+            return SearchResults.empty(query, topic, page)
+        match, rank, key = self._sqlite_match(parsed) if self.sqlite else self._pg_match(parsed)
+        conditions: list[ColumnElement[bool]] = [match, visible_posts(reader), visible_threads(reader)]
+        if topic:
+            conditions.append(Topic.slug == topic)
+        source = self._source(key)
+        async with self._session(session) as s:
+            total = int(await s.scalar(select(func.count()).select_from(source).where(*conditions)) or 0)
+            ids: list[int] = []
+            if total and (page - 1) * PER_PAGE < total:
+                ids = list(await s.scalars(
+                    select(Post.id).select_from(source).where(*conditions)
+                    .order_by(rank, Post.id.desc()).limit(PER_PAGE).offset((page - 1) * PER_PAGE)))
+            snippets = await self._snippets(s, parsed, ids)
+            hits = await hydrate(s, reader, ids, snippets)
+        return SearchResults(hits, total, page, query=query, topic=topic)
+
+    def _source(self, key: ColumnElement[Any]) -> Any:
+        index = _fts if self.sqlite else _pg
+        return (index.join(Post, Post.id == key).join(Thread, Thread.id == Post.thread_id)
+                .join(Topic, Topic.id == Thread.topic_id))
+
+    # SQLite ---------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _sqlite_match(parsed: ParsedQuery) -> tuple[ColumnElement[bool], ColumnElement[Any], ColumnElement[Any]]:
+        expression = to_fts5(parsed)
+        match = literal_column(TABLE).op("MATCH")(bindparam("fts_query", expression))
+        # bm25 is lower for better matches: ascending order puts the best first.
+        rank = func.bm25(literal_column(TABLE), TITLE_WEIGHT, BODY_WEIGHT)
+        return match, rank, _fts.c.rowid
+
+    # PostgreSQL -----------------------------------------------------------------------------------
+
+    @staticmethod
+    def _tsquery(parsed: ParsedQuery) -> ColumnElement[Any]:
+        groups, excluded = websearch_pieces(parsed)
+        counter = iter(range(10_000))
+
+        def piece(quoted: str) -> ColumnElement[Any]:
+            return func.websearch_to_tsquery(literal_column("'english'"),
+                                             bindparam(f"tsq_{next(counter)}", quoted))
+
+        def either(options: list[ColumnElement[Any]]) -> ColumnElement[Any]:
+            result = options[0]
+            for option in options[1:]:
+                result = func.tsquery_or(result, option)
+            return result
+
+        query = either([either([piece(a) for a in term]) for term in groups[0]])
+        for group in groups[1:]:
+            query = func.tsquery_and(query, either([either([piece(a) for a in term]) for term in group]))
+        for term in excluded:
+            query = func.tsquery_and(query, func.tsquery_not(either([piece(a) for a in term])))
+        return query
+
+    def _pg_match(self, parsed: ParsedQuery) -> tuple[ColumnElement[bool], ColumnElement[Any], ColumnElement[Any]]:
+        tsquery = self._tsquery(parsed)
+        match = _pg.c.document.op("@@")(tsquery)
+        rank = func.ts_rank(_pg.c.document, tsquery).desc()
+        return match, rank, _pg.c.post_id
+
+    # snippets ------------------------------------------------------------------------------------
+
+    async def _snippets(self, session: AsyncSession, parsed: ParsedQuery, ids: list[int]) -> dict[int, Markup]:
+        if not ids:
+            return {}
+        if self.sqlite:
+            match, _, key = self._sqlite_match(parsed)
+            marked = func.snippet(literal_column(TABLE), 1, START, END, "…", SNIPPET_TOKENS)
+            rows = await session.execute(select(key, marked).select_from(_fts).where(match, key.in_(ids)))
+        else:
+            tsquery = self._tsquery(parsed)
+            marked = func.ts_headline(literal_column("'english'"), _pg.c.body, tsquery, HEADLINE_OPTIONS)
+            rows = await session.execute(select(_pg.c.post_id, marked).where(_pg.c.post_id.in_(ids)))
+        return {post_id: sanitize(raw) for post_id, raw in rows}
