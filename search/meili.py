@@ -112,7 +112,10 @@ def document(doc: SearchDoc, indexed_at: float) -> dict[str, Any]:
 def is_transient(exc: BaseException) -> bool:
     """Worth another try: the server is unreachable, slow, overloaded or restarting."""
     from meilisearch_python_sdk.errors import (
-        MeilisearchApiError, MeilisearchCommunicationError, MeilisearchError, MeilisearchTimeoutError,
+        MeilisearchApiError,
+        MeilisearchCommunicationError,
+        MeilisearchError,
+        MeilisearchTimeoutError,
     )
 
     if isinstance(exc, MeilisearchApiError):

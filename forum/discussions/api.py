@@ -11,7 +11,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum.accounts.models import Member
 from forum.discussions.schemas import (
-    PostIn, PostPatch, PreviewIn, ReactionIn, ThreadIn, post_json, thread_json, topic_json, warning_input,
+    PostIn,
+    PostPatch,
+    PreviewIn,
+    ReactionIn,
+    ThreadIn,
+    post_json,
+    thread_json,
+    topic_json,
+    warning_input,
 )
 from forum.discussions.services import DiscussionService, Submitted
 from forum.warnings.services import WarningInput
@@ -19,7 +27,8 @@ from forum.warnings.visibility import Reader
 from forum.web import extensions_of, provide_discussions, provide_member
 
 
-async def _with_resources(request: Request, session: AsyncSession, crisis: bool, body: dict[str, Any]) -> dict[str, Any]:
+async def _with_resources(request: Request, session: AsyncSession, crisis: bool,
+                          body: dict[str, Any]) -> dict[str, Any]:
     body["crisis_resources"] = await extensions_of(request.app.state).resources(session) if crisis else None
     return body
 
@@ -63,7 +72,8 @@ class DiscussionApi(Controller):
     @post("/threads/{thread_id:int}/posts", status_code=HTTP_201_CREATED)
     async def reply(self, request: Request, thread_id: int, data: PostIn, member: Member,
                     discussions: DiscussionService, reader: Reader, db_session: AsyncSession) -> dict[str, Any]:
-        done = await discussions.reply(member, thread_id, data.body, WarningInput(tuple(data.warnings), data.other_warning))
+        wanted = WarningInput(tuple(data.warnings), data.other_warning)
+        done = await discussions.reply(member, thread_id, data.body, wanted)
         return await self._posted(request, done, discussions, reader, member, db_session)
 
     @patch("/posts/{post_id:int}")

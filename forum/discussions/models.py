@@ -25,6 +25,8 @@ class Topic(BigIntAuditBase):
     name: Mapped[str] = mapped_column(String(120))
     description: Mapped[str] = mapped_column(Text, default="")
     position: Mapped[int] = mapped_column(Integer, default=0)
+    # Bumped by database triggers whenever its threads change (migration 0004); pages cache by it.
+    version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Thread(BigIntAuditBase):
@@ -40,6 +42,8 @@ class Thread(BigIntAuditBase):
     last_activity_at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True), default=utcnow)
     # Published replies, kept in step by the post service so topic pages need no COUNT per row.
     reply_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Bumped by database triggers whenever what its page shows changes (migration 0004).
+    version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     topic: Mapped[Topic] = relationship(lazy="raise")
     author: Mapped[Member | None] = relationship(lazy="raise")

@@ -15,7 +15,7 @@ from forum.discussions.services import POSTS_PER_PAGE, DiscussionService, Submit
 from forum.errors import ForumError, Invalid
 from forum.warnings.services import WarningInput, WarningService
 from forum.warnings.visibility import Reader
-from forum.web import extensions_of, flash, form_data, is_htmx, render, provide_discussions, provide_member
+from forum.web import extensions_of, flash, form_data, is_htmx, provide_discussions, provide_member, render
 
 PENDING_NOTICE = "Your post is waiting for a moderator. It usually takes a few hours, and you'll see it here meanwhile."
 
@@ -208,4 +208,5 @@ class DiscussionPages(Controller):
 
     @get("/help")
     async def help(self, request: Request, db_session: AsyncSession) -> Template:
-        return render("help.html", request, crisis_resources=await extensions_of(request.app.state).resources(db_session))
+        resources = await extensions_of(request.app.state).resources(db_session)
+        return render("help.html", request, crisis_resources=resources)

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from forum.accounts.models import Member
 from forum.content.render import excerpt, render_markdown
 from forum.db.base import utcnow
+from forum.discussions.cache import PAGES, reader_key
 from forum.discussions.models import REACTION_LABELS, Post, Reaction, Thread, Topic
 from forum.errors import Forbidden, Invalid, NotFound, NotSignedIn
 from forum.hooks import Extensions, InlineFinding
@@ -197,6 +198,11 @@ class DiscussionService:
     async def threads(self, slug: str, reader: Reader, page: int | None = 1) -> tuple[Topic, Page[ThreadView]]:
         topic = await self.topic(slug)
         number = _clean_page(page)
+        key = (str(self.session.bind.url), "topic", topic.id, topic.version, topic.updated_at, number,
+               reader_key(reader), self.warnings.taxonomy_stamp())
+        cached = PAGES.get(key)
+        if cached is not None:
+            return topic, cached
         visible = and_(Thread.topic_id == topic.id, visible_threads(reader))
         total, hidden = await self._counts(Thread, Thread.topic_id == topic.id, reader, visible_threads)
         rows = (await self.session.execute(
@@ -205,7 +211,9 @@ class DiscussionService:
             .limit(THREADS_PER_PAGE).offset((number - 1) * THREADS_PER_PAGE))).all()
         tags = await self.warnings.thread_tags([t.id for t, _ in rows])
         items = [self._thread_view(thread, author, topic, tags.get(thread.id, []), reader) for thread, author in rows]
-        return topic, Page(items, number, total, THREADS_PER_PAGE, hidden)
+        result = Page(items, number, total, THREADS_PER_PAGE, hidden)
+        PAGES.put(key, result)
+        return topic, result
 
     async def _counts(self, model: Any, scope: Any, reader: Reader, visible: Any) -> tuple[int, int]:
         """How many items the reader sees, and how many their settings left out, in one query."""
@@ -249,6 +257,28 @@ class DiscussionService:
 
     async def thread_page(self, thread_id: int, reader: Reader, page: int | None = 1,
                           viewer: Member | None = None) -> ThreadPage:
+        stamp = (await self.session.execute(
+            select(Thread.version, Thread.updated_at, Thread.locked, Thread.status, Topic.updated_at)
+            .join(Topic, Topic.id == Thread.topic_id).where(Thread.id == thread_id))).first()
+        key = None
+        if stamp is not None:
+            key = (str(self.session.bind.url), "thread", thread_id, _clean_page(page), reader_key(reader),
+                   viewer.id if viewer else None, tuple(stamp), self.warnings.taxonomy_stamp())
+            cached = PAGES.get(key)
+            if cached is not None:
+                view, posts = cached
+                return ThreadPage(view, posts, self._can_reply(viewer, stamp.locked, stamp.status))
+        view, posts, thread = await self._thread_page(thread_id, reader, page, viewer)
+        if key is not None:
+            PAGES.put(key, (view, posts))
+        return ThreadPage(view, posts, self._can_reply(viewer, thread.locked, thread.status))
+
+    @staticmethod
+    def _can_reply(viewer: Member | None, locked: bool, status: str) -> bool:
+        return viewer is not None and (not locked or viewer.is_moderator) and status == "published"
+
+    async def _thread_page(self, thread_id: int, reader: Reader, page: int | None,
+                           viewer: Member | None) -> tuple[ThreadView, Page[PostView], Thread]:
         thread, topic, author, thread_tags = await self._visible_thread(thread_id, reader)
         number = _clean_page(page)
         visible = and_(Post.thread_id == thread.id, visible_posts(reader))
@@ -260,8 +290,7 @@ class DiscussionService:
             .order_by(Post.id).limit(POSTS_PER_PAGE).offset((number - 1) * POSTS_PER_PAGE))).all()
         posts = await self._post_views(rows, thread_tags, reader, viewer)
         view = self._thread_view(thread, author, topic, thread_tags, reader)
-        can_reply = viewer is not None and (not thread.locked or viewer.is_moderator) and thread.status == "published"
-        return ThreadPage(view, Page(posts, number, total, POSTS_PER_PAGE, hidden), can_reply)
+        return view, Page(posts, number, total, POSTS_PER_PAGE, hidden), thread
 
     async def _post_views(self, rows: list[Any], thread_tags: list[Tag], reader: Reader,
                           viewer: Member | None) -> list[PostView]:

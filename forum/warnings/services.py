@@ -101,6 +101,11 @@ class WarningService:
             _taxonomy_cache[key] = cached
         return [w for w in cached[1] if include_retired or not w.retired]
 
+    def taxonomy_stamp(self) -> float:
+        """When this process last read the taxonomy (labels on cached pages must not be older)."""
+        cached = _taxonomy_cache.get(str(self.session.bind.url))
+        return cached[0] if cached else 0.0
+
     def _forget_taxonomy(self) -> None:
         _taxonomy_cache.pop(str(self.session.bind.url), None)
 
