@@ -9,7 +9,7 @@ from typing import Any
 
 from litestar import Request, Response
 from litestar.datastructures import State
-from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
+from litestar.exceptions import HTTPException, NotAuthorizedException, SerializationException, ValidationException
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -162,7 +162,7 @@ def internal_error_handler(request: Request, exc: Exception) -> Response:
 
 
 def _friendly(status: int, exc: HTTPException) -> str:
-    if isinstance(exc, ValidationException):
+    if isinstance(exc, ValidationException) or isinstance(exc.__cause__, SerializationException):
         return "We couldn't read that request. Check that it is valid JSON with the fields described at /schema."
     if status == 403 and "CSRF" in str(exc.detail):
         return "This form has expired. Please go back, reload the page and try again."

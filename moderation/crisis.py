@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Literal
 
@@ -147,22 +147,19 @@ class _Text:
         self._sub(re.compile(r"[ \t\r\f\v]{2,}"), lambda m: " ")
         self._sub(_REWRITE_RE, lambda m: _REWRITES[m.group(0)])
 
-    def _sub(self, regex: re.Pattern[str], repl: object) -> None:
+    def _sub(self, regex: re.Pattern[str], repl: Callable[[re.Match[str]], str]) -> None:
         """re.sub that keeps ``origin`` in step with ``text``."""
         text, origin = self.text, self.origin
         out: list[str] = []
         out_origin: list[int] = []
         last = 0
         for m in regex.finditer(text):
-            new = repl(m)  # type: ignore[operator]
+            new = repl(m)
             out.append(text[last : m.start()])
             out_origin.extend(origin[last : m.start()])
             out.append(new)
             # Spread the replacement over the replaced span so a phrase boundary stays inside it.
-            span = max(m.end() - m.start(), 1)
-            base = origin[m.start()] if m.start() < len(origin) else len(self.source)
-            out_origin.extend(origin[min(m.start() + i, m.start() + span - 1)] if m.end() > m.start()
-                              else base for i in range(len(new)))
+            out_origin.extend(origin[min(m.start() + i, m.end() - 1)] for i in range(len(new)))
             last = m.end()
         if not out:
             return
@@ -189,11 +186,11 @@ _FUT = (
     r"|ill|im|i will|tonight i)"
 )
 _PILLS = (
-    r"(?:pills|tablets|meds|medication|medicine|paracetamol|ibuprofen|aspirin|antidepressants|painkillers"
+    r"(?:pills?|tablets?|meds|medication|medicine|paracetamol|ibuprofen|aspirin|antidepressants|painkillers"
     r"|sleeping pills|insulin|co codamol|codeine|sertraline|tramadol)"
 )
 _QUANTITY = (
-    r"(?:all|every one|everything|the (?:whole|entire|rest)|a (?:whole |full )?(?:load|lot|bunch|handful|"
+    r"(?:all|every (?:single )?one|every(?: single)?|everything|the (?:whole|entire|rest)|a (?:whole |full )?(?:load|lot|bunch|handful|"
     r"packet|pack|box|bottle|strip|heap)|loads|lots|\d+|twenty|thirty|forty|fifty|a hundred)"
 )
 _OTHER_SELF = r"(?:himself|herself|themselves|themself)"
@@ -219,6 +216,9 @@ _IN_PROGRESS = _compile(
         r"\bim (?:\w+ ){0,6}?cutting(?= *(?:$|[.,!?\n]| (?:myself|my (?:arms?|legs?|wrists?|thighs?|skin|"
         r"stomach)|again|right now|now|deep|and (?:i )?cant stop)))",
         r"\bim (?:\w+ )?(?:self harming|burning myself|hurting myself|harming myself)\b",
+        # The bare participle is the act itself: "cutting my arms right now".  "I want to stop cutting
+        # myself" is caught by the negation check, "used to" by the past check.
+        r"\b(?:cutting|burning|hurting|harming) (?:myself|my (?:arms?|legs?|wrists?|thighs?|skin|stomach))\b",
         r"\b(?:doing|done) self harm (?:right now|now|again)\b",
         r"\b(?:ive|i) just (?:cut|hurt|burned|burnt|harmed) (?:myself|my (?:arms?|legs?|wrists?|thighs?))\b",
         r"\b(?:cut|hurt|burned|burnt|harmed) myself (?:again|(?:really |too |so )?(?:deep|badly|bad)|tonight"
@@ -296,6 +296,8 @@ _PASSIVE = _compile(
         r"\b(?:id|i) rather (?:be dead|die)\b",
         r"\bwish (?:that )?(?:i|id) (?:was|were|could (?:just )?be|had) (?:dead|gone|never been born)\b",
         r"\bwish (?:that )?id never been born\b",
+        r"\bwish (?:that )?i (?:wasnt|werent) (?:alive|here|born|around)\b",
+        r"\bbetter off dead\b",
         r"\bwish (?:that )?i could (?:just )?(?:die|disappear|stop existing|not wake up|sleep forever|"
         r"go to sleep and never wake up)\b",
         r"\b(?:wish|wishing|hope|hoping|pray|praying) (?:that )?i (?:just )?(?:dont|wont|wouldnt|never) wake up\b",
@@ -306,7 +308,7 @@ _PASSIVE = _compile(
         r"\b(?:dont|not|never) want(?:ing)? to (?:be here|be alive|exist|be around|wake up|keep living|"
         r"live(?! (?:like|with|in|there|here|near|at|on|alone|together|abroad))\b|go on(?= *(?:$|[.,!?\n]| "
         r"anymore| like this| living)))",
-        r"\b(?:whats|what is) the point (?:of|in) (?:living|being alive|going on|carrying on|me being here|"
+        r"\b(?:(?:whats|what is) the|no) point (?:of|in) (?:living|being alive|going on|carrying on|me being here|"
         r"existing|life)\b",
         r"\b(?:cant|dont) see (?:the|any) point (?:in|of) (?:going on|living|carrying on|being here|being alive|"
         r"life)\b",
@@ -343,8 +345,11 @@ _PATTERNS: dict[CrisisCategory, re.Pattern[str]] = {
 _FIGURES = re.compile(
     "|".join(
         [
-            r"\bkill(?:ing|ed)? myself (?:laughing|for\b|over\b|to (?:get|finish|make|meet|keep|hit)|at (?:work|"
-            r"the gym)|trying|working)",
+            # "I could kill myself for forgetting", "killing myself to finish this"; but "planning how to kill
+            # myself for weeks" is not an idiom, so "for" needs a guilt-shaped continuation.
+            r"\bkill(?:ing|ed)? myself (?:laughing|over\b|to (?:get|finish|make|meet|keep|hit)|at (?:work|"
+            r"the gym)|trying|working|for (?:forgetting|not|being|saying|doing|that|this|it|letting|missing|"
+            r"getting|making|eating|buying|losing|leaving|agreeing|believing|trusting|falling))",
             r"\bshoot(?:ing)? myself in the foot\b",
             r"\b(?:want(?:ed)? to |could |gonna |going to )?die (?:of|from) (?:embarrassment|shame|boredom|"
             r"laughter|cringe|cuteness)\b",
@@ -361,7 +366,9 @@ _FIGURES = re.compile(
 # Only short, functional words may sit between the negation and the hit, so "i dont care anymore i want
 # to die" is not mistaken for a negation.
 _NEGATION = re.compile(
-    r"\b(?:not|never|dont|doesnt|didnt|wont|wouldnt|havent|hasnt|no longer|stopped|stop)"
+    # "stop"/"stopped" negate ("I stopped cutting myself"), but not after "cant": "I can't stop thinking
+    # about killing myself" is the opposite of a negation.
+    r"\b(?:not|never|dont|doesnt|didnt|wont|wouldnt|havent|hasnt|no longer|(?<!cant )(?<!couldnt )stop(?:ped)?)"
     r"(?: (?:ever|even|really|actually|going|to|want|planning|plan|trying|try|about|be|like|i|ill|would|"
     r"feel|feeling|thinking|think|wish|wishing|wanting|gonna|anymore|the|urge))* ?$"
 )
@@ -404,7 +411,7 @@ _RELATION = (
 )
 _SUBJECT = re.compile(
     r"\b(?P<first>i|im|ive|id|ill)\b|\b(?P<other>he|she|they|hes|shes|theyre|theyve|you|youre|youve|u|"
-    rf"someone|somebody|people|(?:my|our|his|her|their|a) {_RELATION}|character|anyone|everyone)\b"
+    rf"someone|somebody|people|(?:my|our|his|her|their|a) {_RELATION}|character|anyone(?! else)|everyone)\b"
 )
 
 # --------------------------------------------------------------------------------------------------
@@ -419,7 +426,7 @@ _PLAN_CUES = re.compile(
     r"(?: tonight| today| tomorrow| this weekend| now|$)|(?:going to) (?:make it happen|go through with it)|"
     r"(?:do|doing) it tonight|this is (?:it|the end)|no turning back|dont (?:try to )?stop me|"
     r"know what im going to do|(?:said|saying|say) (?:my )?goodbyes?|(?:wrote|written|writing|left) (?:a |my |"
-    r"the )?(?:note|letters?)|(?:this is )?my last post|thank you (?:all |everyone )?for everything|"
+    r"the )?note\b|(?:this is )?my last post|thank you (?:all |everyone )?for everything|"
     r"goodbye(?: everyone| all| world)?|ill be gone)"
 )
 _MEANS = re.compile(
@@ -523,7 +530,7 @@ def _phrases(post: _Post, matches: Iterable[re.Match[str]]) -> tuple[str, ...]:
 
 # Cheap gate: a post with none of these stems cannot match any pattern, and most posts have none.
 _GATE = re.compile(
-    r"kill|suicid|sucid|suicd|suisid|life|die|dead|death|dying|pill|tablet|meds|medic|overdos|\bod|"
+    r"kil|kll|suicid|sucid|suicd|suisid|life|die|dead|death|dying|pill|tablet|meds|medic|overdos|\bod|"
     r"cut|harm|hurt|burn|bleed|blood|bridge|roof|ledge|edge|track|railing|cliff|engine|rope|noose|neck|"
     r"safe|knife|gun|weapon|break|threat|strangl|chok|stab|attack|assault|rape|follow|chase|stalk|hitting|"
     r"beat|punch|here|alive|exist|wake|born|gone|point|better off|disappear|hit by|nobody|no ?one|miss me|"

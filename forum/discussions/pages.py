@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum.accounts.models import Member
 from forum.discussions.services import POSTS_PER_PAGE, DiscussionService, Submitted
-from forum.errors import ForumError, Invalid
+from forum.errors import Forbidden, Invalid
 from forum.warnings.services import WarningInput, WarningService
 from forum.warnings.visibility import Reader
 from forum.web import extensions_of, flash, form_data, is_htmx, provide_discussions, provide_member, render
@@ -146,7 +146,7 @@ class DiscussionPages(Controller):
                         reader: Reader, db_session: AsyncSession) -> Template:
         view = await discussions.post_view(post_id, reader, member)
         if not view.can_edit:
-            raise ForumError("You can only change your own posts.")
+            raise Forbidden("You can only change your own posts.")
         source = await discussions.source_of(post_id)
         thread = await discussions.thread_view(view.thread_id, reader)
         chosen = [t.slug for t in (thread.tags if view.is_opening else view.tags) if t.slug != "other"]

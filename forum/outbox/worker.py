@@ -1,0 +1,333 @@
+"""The outbox worker: leases due events and hands them, in micro-batches, to subscribers.
+
+Delivery is at-least-once: an event is marked done only after every subscriber that wants it has
+handled it, and a crashed worker's lease runs out so another worker picks the event up again.
+Subscribers must therefore be idempotent. Claiming is one atomic statement (`UPDATE … RETURNING`;
+on PostgreSQL its subquery uses `FOR UPDATE SKIP LOCKED`), so several processes never hold the same
+event at once while their leases last.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import os
+import random
+import socket
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+from sqlalchemy import Table, bindparam, delete, func, or_, select, update
+
+from forum.db.base import utcnow
+from forum.db.engine import Database
+from forum.outbox.models import OutboxEvent
+
+log = logging.getLogger("forum.outbox")
+
+_T: Table = OutboxEvent.__table__  # type: ignore[assignment]
+# Longest error text kept on an event: enough to diagnose, short enough for the admin page.
+MAX_ERROR_CHARS = 500
+
+
+@dataclass(frozen=True)
+class EventData:
+    """A detached, read-only copy of an event, as subscribers receive it."""
+
+    id: int
+    kind: str
+    payload: dict[str, Any]
+    attempts: int
+
+
+@runtime_checkable
+class Subscriber(Protocol):
+    """Something that reacts to outbox events (moderation, search indexing...).
+
+    `kinds` lists the event kinds it wants; empty means every kind. `handle` gets a micro-batch and
+    may raise: the events are then retried later. It must be idempotent (events can come twice).
+    """
+
+    name: str
+    kinds: frozenset[str]
+
+    async def handle(self, events: list[EventData]) -> None: ...
+
+
+@dataclass(frozen=True)
+class OutboxStats:
+    """What `forum doctor` and /admin show about the outbox."""
+
+    pending: int
+    failing: int  # pending events whose last attempt raised
+    leased: int  # pending events a worker holds right now
+    oldest_pending_age: dt.timedelta | None
+
+    def as_dict(self) -> dict[str, Any]:
+        age = self.oldest_pending_age
+        return {"pending": self.pending, "failing": self.failing, "leased": self.leased,
+                "oldest_pending_age_seconds": None if age is None else round(age.total_seconds(), 1)}
+
+
+@dataclass
+class _Claimed:
+    """A leased event and what happened to it during this round."""
+
+    event: EventData
+    completed: list[str]
+    errors: list[str] = field(default_factory=list)
+    lost: bool = False  # another worker took the lease over: leave the event to it
+
+
+def backoff_delay(attempts: int, max_backoff: float) -> float:
+    """Seconds before retry number `attempts`: 2**attempts, a little jitter, capped at max_backoff."""
+    base = float(2 ** min(max(attempts, 0), 30))
+    # Jitter spreads retries of events that failed together (e.g. search engine down) apart.
+    return max(0.0, min(base * (1 + random.uniform(0, 0.1)), max_backoff))
+
+
+def _default_worker_id() -> str:
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def _wants(subscriber: Subscriber, kind: str) -> bool:
+    return not subscriber.kinds or kind in subscriber.kinds
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    return text[:MAX_ERROR_CHARS]
+
+
+class OutboxWorker:
+    """Delivers outbox events to subscribers; run several at once in as many processes as you like."""
+
+    def __init__(
+        self,
+        db: Database,
+        subscribers: Sequence[Subscriber],
+        *,
+        batch_size: int = 50,
+        lease_seconds: float = 30,
+        poll_interval: float = 0.5,
+        max_backoff: float = 300,
+        worker_id: str | None = None,
+        error_pause: float = 5.0,
+    ) -> None:
+        names = [s.name for s in subscribers]
+        if len(set(names)) != len(names):
+            # `completed` records subscribers by name, so two with one name would skip each other.
+            raise ValueError(f"outbox subscriber names must be unique, got {names}")
+        if batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
+        self.db = db
+        self.subscribers = list(subscribers)
+        self.batch_size = batch_size
+        self.lease = dt.timedelta(seconds=lease_seconds)
+        self.poll_interval = poll_interval
+        self.max_backoff = max_backoff
+        self.worker_id = (worker_id or _default_worker_id())[:80]
+        self.error_pause = error_pause
+
+    @property
+    def _is_sqlite(self) -> bool:
+        return self.db.engine.dialect.name == "sqlite"
+
+    # -- claiming -----------------------------------------------------------------------------
+
+    async def claim(self) -> list[EventData]:
+        """Lease up to batch_size due events (oldest first) in one atomic statement."""
+        return [c.event for c in await self._claim()]
+
+    async def _claim(self) -> list[_Claimed]:
+        now = utcnow()
+        due = (
+            select(_T.c.id)
+            .where(
+                _T.c.done_at.is_(None),
+                _T.c.available_at <= now,
+                or_(_T.c.locked_until.is_(None), _T.c.locked_until < now),
+            )
+            .order_by(_T.c.id)
+            .limit(self.batch_size)
+        )
+        if not self._is_sqlite:
+            # Concurrent claimers skip rows another transaction is leasing instead of queueing on them.
+            due = due.with_for_update(skip_locked=True)
+        stmt = (
+            update(_T)
+            .where(_T.c.id.in_(due.scalar_subquery()))
+            .values(locked_until=now + self.lease, locked_by=self.worker_id)
+            .returning(_T.c.id, _T.c.kind, _T.c.payload, _T.c.attempts, _T.c.completed)
+        )
+        async with self.db.engine.begin() as conn:
+            rows = (await conn.execute(stmt)).all()
+        # RETURNING gives no order guarantee; subscribers get events in the order they were written.
+        return [
+            _Claimed(EventData(r.id, r.kind, dict(r.payload or {}), r.attempts), list(r.completed or []))
+            for r in sorted(rows, key=lambda r: r.id)
+        ]
+
+    async def _renew(self, claimed: list[_Claimed]) -> None:
+        """Extend our lease before more work, and notice events whose lease another worker took."""
+        ids = [c.event.id for c in claimed]
+        stmt = (
+            update(_T)
+            .where(_T.c.id.in_(ids), _T.c.locked_by == self.worker_id, _T.c.done_at.is_(None))
+            .values(locked_until=utcnow() + self.lease)
+            .returning(_T.c.id)
+        )
+        async with self.db.engine.begin() as conn:
+            held = set((await conn.execute(stmt)).scalars().all())
+        for c in claimed:
+            if c.event.id not in held:
+                c.lost = True
+                log.warning("outbox event %s: lease taken over by another worker, leaving it", c.event.id)
+
+    # -- delivering ---------------------------------------------------------------------------
+
+    async def run_once(self) -> int:
+        """Claim one batch and deliver it; returns how many events were claimed."""
+        claimed = await self._claim()
+        if not claimed:
+            return 0
+        for subscriber in self.subscribers:
+            todo = [c for c in claimed if _wants(subscriber, c.event.kind) and subscriber.name not in c.completed]
+            if not todo:
+                continue
+            await self._renew(todo)
+            todo = [c for c in todo if not c.lost]
+            if todo:
+                await self._deliver(subscriber, todo)
+        await self._finish([c for c in claimed if not c.lost])
+        return len(claimed)
+
+    async def _deliver(self, subscriber: Subscriber, todo: list[_Claimed]) -> None:
+        try:
+            await subscriber.handle([c.event for c in todo])
+            succeeded = todo
+        except Exception as exc:
+            if len(todo) == 1:
+                log.warning("outbox subscriber %r failed on event %s: %s", subscriber.name, todo[0].event.id,
+                            _describe(exc), exc_info=True)
+                todo[0].errors.append(f"{subscriber.name}: {_describe(exc)}")
+                return
+            # One poison event must not hold the others back: find it by retrying one at a time.
+            log.warning("outbox subscriber %r failed on a batch of %d (%s); retrying one by one",
+                        subscriber.name, len(todo), _describe(exc))
+            succeeded = []
+            for c in todo:
+                try:
+                    await subscriber.handle([c.event])
+                except Exception as one_exc:
+                    log.warning("outbox subscriber %r failed on event %s: %s", subscriber.name, c.event.id,
+                                _describe(one_exc), exc_info=True)
+                    c.errors.append(f"{subscriber.name}: {_describe(one_exc)}")
+                else:
+                    succeeded.append(c)
+        if succeeded:
+            await self._record(subscriber.name, succeeded)
+
+    async def _record(self, name: str, succeeded: list[_Claimed]) -> None:
+        """Commit that `name` finished these events, so a later retry skips it even if we crash now."""
+        for c in succeeded:
+            c.completed.append(name)
+        stmt = (
+            update(_T)
+            # Only while we hold the lease: after a takeover the new owner's record is the one that counts.
+            .where(_T.c.id == bindparam("event_id"), _T.c.locked_by == self.worker_id)
+            .values(completed=bindparam("new_completed", type_=_T.c.completed.type))
+        )
+        params = [{"event_id": c.event.id, "new_completed": list(c.completed)} for c in succeeded]
+        async with self.db.engine.begin() as conn:
+            await conn.execute(stmt, params)
+
+    async def _finish(self, claimed: list[_Claimed]) -> None:
+        """Mark fully handled events done; push failed ones back with backoff; release the leases."""
+        now = utcnow()
+        done = [c.event.id for c in claimed if not c.errors]
+        failed = [c for c in claimed if c.errors]
+        async with self.db.engine.begin() as conn:
+            if done:
+                await conn.execute(
+                    update(_T)
+                    .where(_T.c.id.in_(done), _T.c.locked_by == self.worker_id)
+                    .values(done_at=now, locked_until=None, locked_by=None)
+                )
+            if failed:
+                stmt = (
+                    update(_T)
+                    .where(_T.c.id == bindparam("event_id"), _T.c.locked_by == self.worker_id)
+                    .values(
+                        attempts=_T.c.attempts + 1,
+                        last_error=bindparam("error"),
+                        available_at=bindparam("retry_at", type_=_T.c.available_at.type),
+                        locked_until=None,
+                        locked_by=None,
+                    )
+                )
+                params = [
+                    {
+                        "event_id": c.event.id,
+                        "error": "; ".join(c.errors)[:MAX_ERROR_CHARS],
+                        "retry_at": now + dt.timedelta(seconds=backoff_delay(c.event.attempts + 1, self.max_backoff)),
+                    }
+                    for c in failed
+                ]
+                await conn.execute(stmt, params)
+
+    async def run_forever(self, stop: asyncio.Event) -> None:
+        """Deliver until `stop` is set; errors are logged and retried after a pause, never fatal."""
+        log.info("outbox worker %s started (%d subscribers)", self.worker_id, len(self.subscribers))
+        while not stop.is_set():
+            try:
+                processed = await self.run_once()
+                pause = 0.0 if processed else self.poll_interval
+            except Exception:
+                # The database may be restarting or briefly locked: wait and try again.
+                log.exception("outbox worker %s: delivery round failed; retrying in %.1fs",
+                              self.worker_id, self.error_pause)
+                pause = self.error_pause
+            if pause > 0:
+                try:
+                    await asyncio.wait_for(stop.wait(), timeout=pause)
+                except TimeoutError:
+                    pass
+        log.info("outbox worker %s stopped", self.worker_id)
+
+    # -- reporting and housekeeping -----------------------------------------------------------
+
+    async def pending_count(self) -> int:
+        """Events not yet done (due, leased or waiting for a retry)."""
+        async with self.db.engine.connect() as conn:
+            return int((await conn.execute(select(func.count()).where(_T.c.done_at.is_(None)))).scalar_one())
+
+    async def stats(self) -> OutboxStats:
+        """Pending, failing and leased counts and the age of the oldest pending event."""
+        now = utcnow()
+        pending = _T.c.done_at.is_(None)
+        stmt = select(
+            func.count().filter(pending),
+            func.count().filter(pending, _T.c.last_error.is_not(None)),
+            func.count().filter(pending, _T.c.locked_until.is_not(None), _T.c.locked_until >= now),
+        ).select_from(_T)
+        oldest_stmt = select(func.min(_T.c.created_at)).where(pending)
+        async with self.db.engine.connect() as conn:
+            counts = (await conn.execute(stmt)).one()
+            oldest = (await conn.execute(oldest_stmt)).scalar_one_or_none()
+        return OutboxStats(
+            pending=int(counts[0] or 0),
+            failing=int(counts[1] or 0),
+            leased=int(counts[2] or 0),
+            oldest_pending_age=None if oldest is None else max(now - oldest, dt.timedelta(0)),
+        )
+
+    async def prune_done(self, older_than: dt.timedelta) -> int:
+        """Delete events done before now - older_than; returns how many went."""
+        stmt = delete(_T).where(_T.c.done_at.is_not(None), _T.c.done_at < utcnow() - older_than)
+        async with self.db.engine.begin() as conn:
+            result = await conn.execute(stmt)
+        return int(result.rowcount or 0)
