@@ -8,7 +8,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event, text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from forum.db.base import BigIntAuditBase, DateTimeUTC
@@ -27,7 +28,7 @@ class Flag(BigIntAuditBase):
         # At most one open flag per post and source: a replayed event or a fourth report updates the
         # open flag rather than adding a card. Enforced by the database, so two workers can't race.
         Index("uq_mod_flags_open_post_source", "post_id", "source", unique=True,
-              sqlite_where=text("status = 'open'"), postgresql_where=text("status = 'open'")),
+              sqlite_where=sql_text("status = 'open'"), postgresql_where=sql_text("status = 'open'")),
         Index("ix_mod_flags_queue", "status", "priority", "created_at"),
     )
 
