@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import importlib
 import logging
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -104,17 +105,21 @@ def _client(request: Request) -> str:
 def _rate_limits() -> list[Any]:
     """Sign-up, sign-in and posting are limited per address; reading never is."""
 
-    def limit(name: str, unit: str, count: int, paths: tuple[str, ...]) -> Any:
+    def limit(name: str, unit: str, count: int, paths: str) -> Any:
+        pattern = re.compile(paths)
+
         def applies(request: Request) -> bool:
-            return request.method == "POST" and any(request.url.path.endswith(p) for p in paths)
+            return request.method == "POST" and pattern.fullmatch(request.url.path) is not None
 
         return RateLimitConfig(rate_limit=(unit, count), identifier_for_request=lambda r: f"{name}:{_client(r)}",
                                check_throttle_handler=applies).middleware  # type: ignore[arg-type]
 
     return [
-        limit("register", "hour", 10, ("/register",)),
-        limit("login", "minute", 10, ("/login", "/auth/token")),
-        limit("post", "minute", 12, ("/threads", "/posts", "/reply")),
+        limit("register", "hour", 10, r"/register|/api/v1/auth/register"),
+        limit("login", "minute", 10, r"/login|/api/v1/auth/token"),
+        # New threads and replies, from the pages (/topics/{slug}/new, /threads/{id}) and the API.
+        limit("post", "minute", 12, r"/topics/[^/]+/new|/threads/\d+|/api/v1/topics/[^/]+/threads"
+                                    r"|/api/v1/threads/\d+/posts"),
     ]
 
 

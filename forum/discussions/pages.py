@@ -65,6 +65,15 @@ class DiscussionPages(Controller):
         topic, threads = await discussions.threads(slug, reader, page)
         return render("discussions/topic.html", request, topic=topic, threads=threads)
 
+    @get("/topics/{slug:str}/feed.xml")
+    async def topic_feed(self, request: Request, slug: str, discussions: DiscussionService,
+                         reader: Reader) -> Response[str]:
+        """An Atom feed of a topic's latest threads, filtered for the reader like the page itself."""
+        topic, threads = await discussions.threads(slug, reader, 1)
+        template = request.app.template_engine.get_template("discussions/feed.xml")
+        body = template.render(topic=topic, threads=threads.items, base=str(request.base_url).rstrip("/"))
+        return Response(body, media_type="application/atom+xml")
+
     @get("/topics/{slug:str}/new")
     async def new_thread_form(self, request: Request, slug: str, member: Member, discussions: DiscussionService,
                               db_session: AsyncSession) -> Template:

@@ -10,6 +10,7 @@ event at once while their leases last.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 import os
@@ -292,10 +293,9 @@ class OutboxWorker:
                               self.worker_id, self.error_pause)
                 pause = self.error_pause
             if pause > 0:
-                try:
+                # Waiting on the stop event (not sleeping) lets a shutdown end the pause at once.
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), timeout=pause)
-                except TimeoutError:
-                    pass
         log.info("outbox worker %s stopped", self.worker_id)
 
     # -- reporting and housekeeping -----------------------------------------------------------

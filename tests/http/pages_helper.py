@@ -11,8 +11,10 @@ GET a page to receive the cookie, then post forms with the token.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import re
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 import httpx
@@ -77,3 +79,35 @@ def text_of(html: str) -> str:
     import html as html_lib
 
     return re.sub(r"\s+", " ", html_lib.unescape(re.sub(r"<[^>]+>", " ", html))).strip()
+
+
+@contextlib.asynccontextmanager
+async def serving(app: Any, address: str = "127.0.0.1") -> AsyncIterator[httpx.AsyncClient]:
+    """An app of the test's own making (other settings than the fixtures'), started, with a client.
+
+    Start-up and shut-down run in one task of their own, as in tests/conftest.py's `running`.
+    `address` is the client's IP address as the app sees it (rate limits count per address)."""
+    ready, finished = asyncio.Event(), asyncio.Event()
+
+    async def lifespan() -> None:
+        async with app.lifespan():
+            ready.set()
+            await finished.wait()
+
+    task = asyncio.create_task(lifespan())
+    await ready.wait()
+    try:
+        transport = httpx.ASGITransport(app=app, client=(address, 40000))
+        async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as client:
+            client.app = app  # type: ignore[attr-defined]
+            yield client
+    finally:
+        finished.set()
+        await task
+
+
+async def make_topic(app: Any, slug: str = "anxiety", name: str = "Anxiety") -> None:
+    from forum.discussions.services import DiscussionService
+
+    async with app.state.db.session() as s:
+        await DiscussionService(s).create_topic(slug, name, f"About {name.lower()}")
