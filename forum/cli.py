@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib
 import logging
 import os
@@ -45,7 +46,8 @@ def serve(host: str, port: int, workers: int) -> None:
     if settings.is_sqlite:
         upgrade(settings)
     if settings.secret_key_is_generated:
-        click.echo(f"Using a secret key kept in {settings.data_dir / 'secret_key'} (set FORUM_SECRET_KEY to choose one).")
+        click.echo(f"Using a secret key kept in {settings.data_dir / 'secret_key'} "
+                   "(set FORUM_SECRET_KEY to choose one).")
     click.echo(f"Haven is ready at http://{host}:{port}")
     uvicorn.run("forum.app:app_factory", factory=True, host=host, port=port, workers=workers,
                 log_level="warning", access_log=False, proxy_headers=True)
@@ -142,10 +144,8 @@ def worker(once: bool) -> None:
                     await hook()
             await database.dispose()
 
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(run())
-    except KeyboardInterrupt:
-        pass
 
 
 @main.command()

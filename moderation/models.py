@@ -54,6 +54,8 @@ class Report(BigIntAuditBase):
 
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
     reporter_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    # The queue card this report belongs to; a post reported again after a decision gets a new one.
+    flag_id: Mapped[int | None] = mapped_column(ForeignKey("mod_flags.id", ondelete="SET NULL"), index=True)
     reason: Mapped[str] = mapped_column(String(16))
     note: Mapped[str | None] = mapped_column(Text, default=None)
 

@@ -12,7 +12,7 @@ from litestar.response import Redirect, Template
 from forum.accounts.models import Member
 from forum.accounts.services import AccountService
 from forum.errors import ForumError, Invalid
-from forum.web import flash, form_data, render, provide_accounts, provide_member
+from forum.web import flash, form_data, provide_accounts, provide_member, render
 
 
 def _safe_next(target: str | None) -> str:

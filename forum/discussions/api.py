@@ -16,6 +16,7 @@ from forum.discussions.schemas import (
     PreviewIn,
     ReactionIn,
     ThreadIn,
+    ThreadSettingsIn,
     post_json,
     thread_json,
     topic_json,
@@ -68,6 +69,13 @@ class DiscussionApi(Controller):
         return {"thread": thread_json(result.thread), "posts": [post_json(p) for p in result.posts.items],
                 "page": result.posts.number, "pages": result.posts.pages, "total": result.posts.total,
                 "hidden_by_settings": result.posts.hidden_by_settings}
+
+    @patch("/threads/{thread_id:int}")
+    async def thread_settings(self, thread_id: int, data: ThreadSettingsIn, member: Member,
+                              discussions: DiscussionService, reader: Reader) -> dict[str, Any]:
+        """Pin or lock a thread (moderators)."""
+        await discussions.set_thread_flags(member, thread_id, pinned=data.pinned, locked=data.locked)
+        return thread_json(await discussions.thread_view(thread_id, reader))
 
     @post("/threads/{thread_id:int}/posts", status_code=HTTP_201_CREATED)
     async def reply(self, request: Request, thread_id: int, data: PostIn, member: Member,

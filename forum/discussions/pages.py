@@ -150,6 +150,16 @@ class DiscussionPages(Controller):
                 session["crisis"] = done.thread.id
                 request.set_session(session)
 
+    @post("/threads/{thread_id:int}/settings")
+    async def thread_settings(self, request: Request, thread_id: int, member: Member,
+                              discussions: DiscussionService) -> Redirect:
+        """Pin or lock a thread (moderators)."""
+        form, _ = await form_data(request)
+        change = {form.get("field", ""): form.get("value") == "on"}
+        await discussions.set_thread_flags(member, thread_id, pinned=change.get("pinned"), locked=change.get("locked"))
+        flash(request, "Saved.")
+        return Redirect(path=f"/threads/{thread_id}")
+
     @get("/posts/{post_id:int}/edit")
     async def edit_form(self, request: Request, post_id: int, member: Member, discussions: DiscussionService,
                         reader: Reader, db_session: AsyncSession) -> Template:

@@ -33,6 +33,12 @@ class PostPatch:
 
 
 @dataclass
+class ThreadSettingsIn:
+    pinned: bool | None = None
+    locked: bool | None = None
+
+
+@dataclass
 class PreviewIn:
     body: str
     warnings: list[str] | None = None

@@ -67,7 +67,8 @@ def decide(reader: Reader, warning_ids: Iterable[int], author_id: int | None = N
 
 # --- the same decision, as SQL ---------------------------------------------------------------
 
-def _tags_hidden(reader: Reader, table: type[ThreadWarning] | type[PostWarning], column: ColumnElement) -> ColumnElement[bool]:
+def _tags_hidden(reader: Reader, table: type[ThreadWarning] | type[PostWarning],
+                 column: ColumnElement) -> ColumnElement[bool]:
     key = table.thread_id if table is ThreadWarning else table.post_id  # type: ignore[union-attr]
     query = select(1).where(key == column)
     if not reader.gentle:
