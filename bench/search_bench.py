@@ -19,6 +19,7 @@ import argparse
 import asyncio
 import datetime as dt
 import html
+import itertools
 import os
 import platform
 import random
@@ -51,14 +52,18 @@ TOPICS = [("anxiety", "Anxiety"), ("depression", "Depression"), ("grief", "Grief
           ("sleep", "Sleep"), ("work", "Work and money"), ("family", "Family"), ("recovery", "Recovery"),
           ("chat", "Anything else")]
 
-# A peer-support vocabulary, common words first (drawn with Zipf-like weights below).
+# A peer-support vocabulary. Word frequencies follow a Zipf-Mandelbrot law over ~6,000 content
+# words (p(rank) ~ 1/(rank + 10)): everyday words first, the forum's topical words in the middle
+# ranks, then a long tail of invented words standing in for the rest of the language. With about
+# 30 content words per post, "feel" lands in roughly a third of all posts, "panic" in a few
+# percent and "hedgehog" in a handful: the shape of a real community's text.
 COMMON = ("feel feeling today night week time day people really think know help want need still better "
-          "hard tired sleep work family friend talk thank thanks hope again always never little long "
+          "hard tired work family friend talk thank thanks hope again always never little long "
           "good bad worse start trying tried keep getting going morning evening home life things").split()
 TOPICAL = ("anxiety anxious panic panicking attack attacks heart racing breathing breathe chest worry worried "
            "worrying depression depressed low numb empty motivation grief grieving loss lost miss missing "
            "mum dad mother father sister brother partner husband wife son daughter funeral anniversary "
-           "insomnia awake dreams nightmares tired exhausted therapy therapist counselling counsellor "
+           "sleep insomnia awake dreams nightmares exhausted therapy therapist counselling counsellor "
            "doctor medication meds dose sertraline side effects appointment waiting list job boss money "
            "debt rent interview redundancy relapse recovery sober sobriety craving meeting sponsor "
            "journaling walking running gardening music meditation mindfulness routine shower eating "
@@ -67,16 +72,28 @@ TOPICAL = ("anxiety anxious panic panicking attack attacks heart racing breathin
            "winter summer christmas birthday weekend holiday commute train bus office school exams").split()
 RARE = ("kintsugi origami allotment sourdough ukulele pottery crochet tarot birdwatching kayaking "
         "marmalade lighthouse hedgehog telescope harmonica calligraphy").split()
-WORDS = COMMON + TOPICAL + RARE
-WEIGHTS = [1 / (i + 1) ** 0.8 for i in range(len(COMMON))] + [0.6 / (i + 1) ** 0.5 for i in range(len(TOPICAL))] \
-    + [0.002] * len(RARE)
+
+
+def _invented(n: int, seed: int = 3) -> list[str]:
+    rng = random.Random(seed)
+    onsets, vowels, codas = "b br c ch d dr f g gr h j k l m n p pl r s st t tr v w z".split(), "aeiou", "lnrst"
+    words: set[str] = set()
+    while len(words) < n:
+        words.add("".join(rng.choice(onsets) + rng.choice(vowels) for _ in range(rng.randint(2, 3)))
+                  + rng.choice(codas))
+    return sorted(words)
+
+
+TAIL = _invented(5_700)
+VOCABULARY = COMMON + TOPICAL[:60] + TAIL[:40] + TOPICAL[60:] + TAIL[40:] + RARE
+CUMULATIVE = list(itertools.accumulate(1 / (rank + 10) for rank in range(1, len(VOCABULARY) + 1)))
 FILLER = "i the a and to of it my was is that in me but so have with for just on at this not be".split()
 
 
 def sentence(rng: random.Random) -> str:
-    words = []
-    for _ in range(rng.randint(6, 16)):
-        words.append(rng.choice(FILLER) if rng.random() < 0.45 else rng.choices(WORDS, WEIGHTS)[0])
+    n = rng.randint(6, 16)
+    content = rng.choices(VOCABULARY, cum_weights=CUMULATIVE, k=n)
+    words = [rng.choice(FILLER) if rng.random() < 0.45 else content[i] for i in range(n)]
     return " ".join(words).capitalize() + "."
 
 
@@ -85,23 +102,23 @@ def body(rng: random.Random) -> str:
 
 
 def queries(rng: random.Random, n: int = 200) -> list[str]:
-    """What people type: one to three topical words, some phrases, a few rare words and odd inputs."""
+    """What people type: mostly one to three topical words; some phrases, everyday words, rare words."""
     out: list[str] = []
     for i in range(n):
-        kind = i % 10
-        if kind in (0, 1, 2):
+        kind = i % 20
+        if kind < 7:
             out.append(rng.choice(TOPICAL))
-        elif kind in (3, 4):
+        elif kind < 11:
             out.append(" ".join(rng.sample(TOPICAL, 2)))
-        elif kind == 5:
+        elif kind < 13:
             out.append(f"{rng.choice(COMMON)} {rng.choice(TOPICAL)}")
-        elif kind == 6:
+        elif kind < 15:
             out.append(" ".join(rng.sample(TOPICAL, 3)))
-        elif kind == 7:
+        elif kind < 17:
             a, b = rng.sample(TOPICAL, 2)
             out.append(f'"{a} {b}"')
-        elif kind == 8:
-            out.append(rng.choice(COMMON))  # the worst case: a very common word
+        elif kind == 17:
+            out.append(rng.choice(COMMON))  # the worst case: one everyday word, a third of all posts
         else:
             out.append(rng.choice(RARE) + rng.choice(["", " help", "*", ' "']))
     return out

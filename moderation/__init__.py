@@ -1,0 +1,1 @@
+"""Moderation: classifiers, reports, the review queue, and the inline crisis-language check."""

@@ -30,6 +30,7 @@ trailing "lol" does not cancel anything: young people in real crisis often defle
 from __future__ import annotations
 
 import re
+import string
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Literal
@@ -56,13 +57,13 @@ class CrisisSignal:
 # same length, so offsets are untouched.  Curly quotes become "'" and are then deleted with the rest.
 _TRANSLATE = str.maketrans(
     {
-        **{c: " " for c in "*_`~#>|[](){}\\-–—/"},
+        **{c: " " for c in "*_`~#>|[](){}\\-–—/\t\r\f\v"},
         **{c: "'" for c in "’‘ʼ´"},
     }
 )
-_SPACES = re.compile(r"[ \t\r\f\v]{2,}")
-_WORD = re.compile(r"[a-z0-9]+")
-_SPLIT = re.compile(r"([a-z0-9]+)")
+_SPACES = re.compile("  +")
+# For finding which rewrite keys occur: every punctuation mark becomes a space, then str.split().
+_PROBE = str.maketrans({c: " " for c in string.punctuation + "…“”«»¿¡\n"})
 
 # One-word rewrites, applied after apostrophes are gone ("don't" is already "dont").  The misspellings
 # are the ones people actually type; "unalive", "kms" and "sh" are what people use to slip past filters.
@@ -111,9 +112,13 @@ _WORDS: dict[str, str] = {
     "overdossed": "overdosed",
     "oded": "overdosed",
 }
+# Rewrite patterns start with the literal key, so ``re`` can use its fast literal search; the word
+# boundary before the key is checked in _Rewrite instead (a leading \b would force a slow scan).
+_WORD_SUBS: dict[str, re.Pattern[str]] = {k: re.compile(rf"{k}(?![a-z0-9])") for k in _WORDS}
+
 # Two-word contractions fold to one spelling so the patterns need not list both.
-_PHRASES: tuple[tuple[str, re.Pattern[str], str], ...] = tuple(
-    (key, re.compile(rf"\b{key}\b"), value)
+_PHRASES: tuple[tuple[str, str, re.Pattern[str], str], ...] = tuple(
+    (*key.split(" "), re.compile(rf"{key}(?![a-z0-9])"), value)
     for key, value in {
         "i am": "im",
         "i have": "ive",
@@ -135,17 +140,50 @@ _PHRASES: tuple[tuple[str, re.Pattern[str], str], ...] = tuple(
 )
 
 
-def _normalise(source: str) -> str:
-    """The fast path: the normalised text only."""
-    text = source.lower().translate(_TRANSLATE).replace("'", "")
-    text = _SPACES.sub(" ", text)
-    parts = _SPLIT.split(text)
-    parts[1::2] = [_WORDS.get(w, w) for w in parts[1::2]]
-    text = "".join(parts)
-    for key, regex, value in _PHRASES:
-        if key in text:
-            text = regex.sub(value, text)
-    return text
+@dataclass(frozen=True)
+class _Rewrite:
+    """Replace ``regex`` matches that start at a word boundary with ``value``."""
+
+    regex: re.Pattern[str]
+    value: str
+
+    def __call__(self, m: re.Match[str]) -> str:
+        start = m.start()
+        if start and m.string[start - 1].isalnum():
+            return m.group(0)
+        return self.value
+
+
+def _rewrites(text: str) -> tuple[list[_Rewrite], set[str]]:
+    """The rewrites this text needs, in order, and the words of the rewritten text (a superset).
+
+    Most posts need none, and a set lookup per key is far cheaper than running every rewrite pattern over
+    the whole post.  The word set also gates the rules (see _Rule).
+    """
+    words = set(text.translate(_PROBE).split())
+    present = sorted(words & _WORDS.keys())
+    plan = [_Rewrite(_WORD_SUBS[k], _WORDS[k]) for k in present]
+    for k in present:
+        words.update(_WORDS[k].split())
+    for first, second, regex, value in _PHRASES:
+        if first in words and second in words:
+            plan.append(_Rewrite(regex, value))
+            words.add(value)
+    return plan, words
+
+
+def _prepare(source: str) -> str:
+    """Lower case, markdown punctuation to spaces, apostrophes dropped (length changes only at the end)."""
+    return source.lower().translate(_TRANSLATE)
+
+
+def _normalise(source: str) -> tuple[str, set[str]]:
+    """The fast path: the normalised text and its words."""
+    text = _SPACES.sub(" ", _prepare(source).replace("'", ""))
+    plan, words = _rewrites(text)
+    for rewrite in plan:
+        text = rewrite.regex.sub(rewrite, text)
+    return text, words
 
 
 class _Tracked:
@@ -163,10 +201,8 @@ class _Tracked:
         self.text = lowered.translate(_TRANSLATE)
         self._sub(re.compile("'"), lambda m: "")
         self._sub(_SPACES, lambda m: " ")
-        self._sub(_WORD, lambda m: _WORDS.get(m.group(0), m.group(0)))
-        for key, regex, value in _PHRASES:
-            if key in self.text:
-                self._sub(regex, lambda m, value=value: value)
+        for rewrite in _rewrites(self.text)[0]:
+            self._sub(rewrite.regex, rewrite)
 
     def _sub(self, regex: re.Pattern[str], repl: Callable[[re.Match[str]], str]) -> None:
         text, origin = self.text, self.origin
@@ -203,17 +239,34 @@ class _Tracked:
 
 @dataclass(frozen=True)
 class _Rule:
-    """A pattern plus substrings of which at least one must be present for it to possibly match."""
+    """A pattern plus a cheap gate: the words it cannot match without.
+
+    ``needs`` and ``also`` are phrases; the rule runs only if every word of at least one ``needs`` phrase
+    is in the post (and likewise for ``also``, when given).  Set lookups cost next to nothing, so on an
+    ordinary post almost no regex runs.  tests/test_crisis_check.py checks that gating changes no result.
+    """
 
     regex: re.Pattern[str]
-    needs: tuple[str, ...]
+    needs: tuple[frozenset[str], ...]
+    also: tuple[frozenset[str], ...] = ()
 
-    def could_match(self, text: str) -> bool:
-        return not self.needs or any(n in text for n in self.needs)
+    def could_match(self, words: set[str]) -> bool:
+        return (not self.needs or any(n <= words for n in self.needs)) and (
+            not self.also or any(n <= words for n in self.also)
+        )
 
 
-def _rule(pattern: str, *needs: str) -> _Rule:
-    return _Rule(re.compile(pattern), needs)
+def _rule(pattern: str, *needs: str, also: Iterable[str] = ()) -> _Rule:
+    def sets(phrases: Iterable[str]) -> tuple[frozenset[str], ...]:
+        return tuple(frozenset(p.split()) for p in phrases)
+
+    return _Rule(re.compile(pattern), sets(needs), sets(also))
+
+
+def _each(words: Iterable[str], tails: Iterable[str]) -> tuple[str, ...]:
+    """Every "word tail" pair, for gates like ("kill me", "hurt me", ...)."""
+    tails = tuple(tails)
+    return tuple(f"{w} {t}" for w in words for t in tails)
 
 
 # A future or plan lead-in.  No subject on purpose: "going to jump" after "shes" is caught by the
@@ -228,8 +281,9 @@ _PILLS = (
     r"(?:pills?|tablets?|meds|medication|medicine|paracetamol|ibuprofen|aspirin|antidepressants|painkillers"
     r"|sleeping pills|insulin|co codamol|codeine|sertraline|tramadol)"
 )
-_PILL_NEEDS = ("pill", "tablet", "med", "paracetamol", "ibuprofen", "aspirin", "antidepressant", "painkiller",
-               "insulin", "codamol", "codeine", "sertraline", "tramadol")
+_PILL_NEEDS = ("pill", "pills", "tablet", "tablets", "meds", "medication", "medicine", "paracetamol", "ibuprofen",
+               "aspirin", "antidepressants", "painkillers", "insulin", "codamol", "codeine", "sertraline",
+               "tramadol")
 _QUANTITY = (
     r"(?:all|every (?:single )?one|every(?: single)?|everything|the (?:whole|entire|rest)|a (?:whole |full )?"
     r"(?:load|lot|bunch|handful|packet|pack|box|bottle|strip|heap)|loads|lots|\d+|twenty|thirty|forty|fifty|"
@@ -249,7 +303,7 @@ _IN_PROGRESS: tuple[_Rule, ...] = (
         r"(?:medicine |bathroom )?(?:cabinet|cupboard)|my prescription)",
         "taken", "took", "swallowed", "downed", "necked",
     ),
-    _rule(r"\b(?:taken|took|swallowed|downed) (?:them|it) all\b", " all"),
+    _rule(r"\b(?:taken|took|swallowed|downed) (?:them|it) all\b", "them all", "it all"),
     _rule(rf"\b{_PILLS} (?:are |is )?in (?:me|my system)\b", "in me", "in my system"),
     # Self-harm in progress.  "cutting" needs a self-harm continuation, so "cutting back on sugar" and
     # "cutting my hair" stay quiet.
@@ -258,17 +312,23 @@ _IN_PROGRESS: tuple[_Rule, ...] = (
         r"and (?:i )?cant stop)))",
         "cutting",
     ),
-    _rule(r"\bim (?:\w+ )?(?:self harming|burning myself|hurting myself|harming myself)\b", "harming",
-          "myself"),
+    _rule(r"\bim (?:\w+ )?(?:self harming|burning myself|hurting myself|harming myself)\b", "self harming",
+          "burning myself", "hurting myself", "harming myself"),
     # The bare participle is the act itself: "cutting my arms right now".  "I want to stop cutting myself"
     # is caught by the negation check and "used to" by the past check.
-    _rule(rf"\b(?:cutting|burning|hurting|harming) (?:myself|my {_LIMB})\b", "cutting", "burning",
-          "hurting", "harming"),
+    _rule(rf"\b(?:cutting|burning|hurting|harming) (?:myself|my {_LIMB})\b",
+          *_each(("cutting", "burning", "hurting", "harming"), ("myself", "my"))),
     _rule(r"\b(?:doing|done) self harm (?:right now|now|again)\b", "self harm"),
     _rule(r"\b(?:ive|i) just (?:cut|hurt|burned|burnt|harmed) (?:myself|my (?:arms?|legs?|wrists?|thighs?))\b",
-          "just"),
+          *_each(("just",), ("cut", "hurt", "burned", "burnt", "harmed"))),
+    # Recent self-harm counts as in progress: the person needs first aid and support now.
     _rule(r"\b(?:cut|hurt|burned|burnt|harmed) myself (?:again|(?:really |too |so )?(?:deep|badly|bad)|tonight"
-          r"|right now)\b", "myself"),
+          r"|right now|last night|this morning|today|earlier)\b",
+          *_each(("cut", "hurt", "burned", "burnt", "harmed"), ("myself",))),
+    _rule(r"\b(?:been|started|start|keep|am|im) (?:self harming|cutting|hurting myself|burning myself) again\b",
+          "again"),
+    _rule(r"\bself harmed (?:again|tonight|last night|this morning|today|earlier)\b|\brelapsed (?:and|with) "
+          r"(?:cut|self harm|hurt myself|burned)", "self harmed", "relapsed"),
     _rule(r"\bcut (?:too|really|so) deep\b", "deep"),
     _rule(r"\b(?:wont|cant|doesnt|isnt|not) stop(?:ping)? bleeding\b", "bleeding"),
     _rule(r"\b(?:im|its|still) bleeding (?:a lot|loads|so much|heavily|badly|everywhere|through)\b", "bleeding"),
@@ -278,7 +338,7 @@ _IN_PROGRESS: tuple[_Rule, ...] = (
         r"\b(?:im|currently|right now|sat|sitting|standing|stood)(?: \w+){0,2}? (?:on|at) (?:the )?(?:ledge|"
         r"railings?|roof|rooftop|bridge|cliff edge|train tracks|tracks|railway line|edge of (?:the |a |my )?"
         r"(?:bridge|roof|cliff|building|platform|balcony|car park))\b",
-        "ledge", "railing", "roof", "bridge", "cliff", "tracks", "railway", "edge of",
+        "ledge", "railing", "railings", "roof", "rooftop", "bridge", "cliff", "tracks", "railway", "edge of",
     ),
     _rule(r"\bengine running\b[^.!?\n]{0,40}\bgarage\b|\bgarage\b[^.!?\n]{0,60}\bengine running\b",
           "engine running"),
@@ -292,9 +352,12 @@ _INTENT: tuple[_Rule, ...] = (
     _rule(
         r"\b(?:kill|killing|off|offing|hang|hanging|drown|drowning|shoot|shooting|poison|poisoning|gas|"
         r"gassing|suffocate|suffocating) myself\b",
-        "myself",
+        *_each(("kill", "off", "hang", "drown", "shoot", "poison", "gas", "suffocate", "suffocating"), ("myself",)),
+        "killing myself", "offing myself", "hanging myself", "drowning myself", "shooting myself",
+        "poisoning myself", "gassing myself",
     ),
-    _rule(r"\b(?:end|ending|take|taking) my (?:own )?life\b", "my life", "my own life"),
+    _rule(r"\b(?:end|ending|take|taking) my (?:own )?life\b",
+          *_each(("end", "ending", "take", "taking"), ("my life", "my own life"))),
     _rule(r"\bcommit(?:ting)? suicide\b", "suicide"),
     # Present-tense suicidal feeling.  "I was suicidal" (past) is deliberately not here.
     _rule(
@@ -307,18 +370,33 @@ _INTENT: tuple[_Rule, ...] = (
     _rule(
         rf"\b(?:{_FUT}|time to|its time to|thinking (?:about|of)|finally|just) (?:just |finally |going to )?"
         r"(?:end|ending) (?:it|things|everything|my suffering|the pain)\b(?! (?:with|between|off)\b)",
-        "end",
+        *_each(("end", "ending"), ("it", "things", "everything", "my suffering", "the pain")),
     ),
-    _rule(r"\bend(?:ing)? it all\b", "it all"),
-    # A method with a lead-in.  "take all my tablets" needs the quantity: "take my tablets" is what people
-    # are meant to do.
+    _rule(r"\bend(?:ing)? it all\b", "end it all", "ending it all"),
+    # Thinking about a method is active ideation.
+    _rule(
+        r"\b(?:thinking|think|thought|thoughts) (?:about|of) (?:driving|crashing|jumping|stepping|walking|throwing"
+        r" myself|overdosing|taking all|hanging|drowning|slitting)\b",
+        *_each(("about", "of"), ("driving", "crashing", "jumping", "stepping", "walking", "throwing",
+                                 "overdosing", "taking", "hanging", "drowning", "slitting")),
+    ),
+    _rule(r"\b(?:ill|im going to) be dead (?:by (?:the )?(?:morning|tomorrow|tonight|weekend)|tomorrow|tonight|"
+          r"soon)\b", "be dead"),
+    # A method with a lead-in.
     _rule(
         rf"\b{_FUT} (?:\w+ ){{0,3}}?(?:jump (?:off|from|in front of|under)|throw myself|step in front of|"
         r"walk (?:in front of|into (?:the sea|traffic))|overdose|od\b|slit my|cut my wrists|"
-        r"drive (?:\w+ ){0,2}?(?:into|off)|crash my car|"
-        rf"(?:take|swallow) {_QUANTITY} (?:of )?(?:my |the |those |these )?(?:{_PILLS})|"
-        r"(?:take|swallow) (?:them|it) all)\b",
-        *_FUT_NEEDS,
+        r"drive (?:\w+ ){0,2}?(?:into|off)|crash my car)\b",
+        "jump", "throw myself", "step in front", "walk in front", "walk into", "overdose", " od", "slit my",
+        "wrists", "drive", "crash my car",
+        also=_FUT_NEEDS,
+    ),
+    # "take all my tablets" needs the quantity: "take my tablets" is what people are meant to do.
+    _rule(
+        rf"\b{_FUT} (?:\w+ ){{0,3}}?(?:(?:take|swallow) {_QUANTITY} (?:of )?(?:my |the |those |these )?"
+        rf"(?:{_PILLS})|(?:take|swallow) (?:them|it) all)\b",
+        "take", "swallow",
+        also=_FUT_NEEDS,
     ),
     # A bare "I'll jump" at the end of a clause ("this time I'll jump"); "going to jump in the shower"
     # has a continuation and stays quiet.
@@ -328,7 +406,7 @@ _INTENT: tuple[_Rule, ...] = (
     _rule(
         rf"\b(?:saving|saved|stockpiling|stockpiled|hoarding|hoarded|collecting) (?:up )?(?:my |the |some )?"
         rf"{_PILLS}\b(?![^.!?\n]{{0,30}}\b(?:in case|for later|for emergencies)\b)",
-        "saving", "saved", "stockpil", "hoard", "collecting",
+        "saving", "saved", "stockpiling", "stockpiled", "hoarding", "hoarded", "collecting",
     ),
     _rule(rf"\b{_PILLS} saved up\b", "saved up"),
     # Unambiguous farewells.  "this is my last post" or "goodbye everyone" alone are not here (people
@@ -343,11 +421,13 @@ _INTENT: tuple[_Rule, ...] = (
 # ---- danger: the writer (or someone with them) is at risk from a person or situation right now -------
 _DANGER: tuple[_Rule, ...] = (
     _rule(r"\b(?:im not|not feeling|dont feel|never feel) safe\b", "safe"),
-    _rule(r"\b(?:scared|afraid|terrified|frightened|fear(?:ing)?) for my (?:life|safety)\b", "for my"),
+    _rule(r"\b(?:scared|afraid|terrified|frightened|fear(?:ing)?) for my (?:life|safety)\b", "for my life",
+          "for my safety"),
     _rule(
         r"\b(?:trying to|is|are|keeps?) (?:break(?:ing)?|get(?:ting)?|kick(?:ing)?|smash(?:ing)?) (?:in(?:to)? |"
         r"down )?(?:my|the) (?:house|flat|home|room|door|window)\b",
-        "break", "get", "kick", "smash",
+        "break", "breaking", "get", "getting", "kick", "kicks", "kicking", "smash", "smashing", "keep", "keeps",
+        also=("house", "flat", "home", "room", "door", "window"),
     ),
     _rule(
         r"\b(?:hes|shes|theyre|he|she|they|someone|somebody)(?: \w+)?(?: has| have)?(?: got)? (?:a|an|his|her|"
@@ -355,19 +435,20 @@ _DANGER: tuple[_Rule, ...] = (
         "knife", "gun", "weapon", "blade", "axe", "hammer",
     ),
     _rule(r"\b(?:strangled|choked|stabbed|attacked|assaulted|raped) me (?:tonight|today|just now|again|earlier)\b",
-          " me "),
+          *_each(("strangled", "choked", "stabbed", "attacked", "assaulted", "raped"), ("me",))),
     # Someone else about to die or having just tried.
     _rule(
         rf"\b(?:hes|shes|theyre|theyve|he|she|they) (?:\w+ )?(?:taken|took|swallowed) (?:an? )?(?:overdose|"
         rf"{_QUANTITY} (?:of )?(?:his |her |their )?{_PILLS})\b",
         "taken", "took", "swallowed",
+        also=("overdose", *_PILL_NEEDS),
     ),
     _rule(r"\b(?:hes|shes|theyre) (?:\w+ )?(?:on|at) (?:the )?(?:bridge|roof|ledge|edge|tracks|train tracks)\b",
           "bridge", "roof", "ledge", "edge", "tracks"),
     _rule(
         rf"\b(?:is|hes|shes|theyre|are) going to (?:kill {_OTHER_SELF}|jump\b|end (?:it|his life|her life|"
         r"their life))",
-        "going to",
+        *_each(("going to",), ("kill himself", "kill herself", "kill themselves", "kill themself", "jump", "end")),
     ),
 )
 
@@ -384,22 +465,23 @@ _PASSIVE: tuple[_Rule, ...] = (
     _rule(r"\b(?:wish|wishing|hope|hoping|pray|praying) (?:that )?i (?:just )?(?:dont|wont|wouldnt|never) "
           r"wake up\b", "wake up"),
     _rule(r"\b(?:go|went|fall) to sleep and never wake up\b", "never wake up"),
-    _rule(r"\bwant to (?:not|stop) (?:exist|existing|be here|be alive|wake up)\b", "want to"),
+    _rule(r"\bwant to (?:not|stop) (?:exist|existing|be here|be alive|wake up)\b", "want to not", "want to stop"),
     _rule(r"\bbetter off (?:dead|without me|if i (?:was|were|wasnt|werent) (?:dead|gone|here|around|alive)|"
           r"if i died|with me (?:dead|gone))\b", "better off"),
-    _rule(r"\b(?:glad|happier|relieved) if i (?:was|were) (?:dead|gone)\b", "if i"),
+    _rule(r"\b(?:glad|happier|relieved) if i (?:was|were) (?:dead|gone)\b", "if i was", "if i were"),
     # The negation is part of the ideation here.  "live like this" / "live with my parents" are not.
     _rule(
         r"\b(?:dont|not|never) want(?:ing)? to (?:be here|be alive|exist|be around|wake up|keep living|"
         r"live(?! (?:like|with|in|there|here|near|at|on|alone|together|abroad))\b|go on(?= *(?:$|[.,!?\n]| "
         r"anymore| like this| living)))",
-        "want",
+        *_each(("want to", "wanting to"), ("be ", "exist", "wake", "keep living", "live", "go on")),
     ),
     _rule(r"\b(?:(?:whats|what is) the|no) point (?:of|in) (?:living|being alive|going on|carrying on|"
           r"me being here|existing|life)\b", "point"),
     _rule(r"\b(?:cant|dont) see (?:the|any) point (?:in|of) (?:going on|living|carrying on|being here|"
           r"being alive|life)\b", "point"),
-    _rule(r"\b(?:tired|sick|exhausted) of (?:being alive|living|life|existing)\b", " of "),
+    _rule(r"\b(?:tired|sick|exhausted) of (?:being alive|living|life|existing)\b",
+          *_each(("tired", "sick", "exhausted"), ("of",))),
     _rule(r"\bnobody (?:would|will|is going to) (?:even )?(?:notice|care|miss me)(?: \w+)? if i (?:died|"
           r"was gone|disappeared|wasnt here|killed myself|was dead)\b", "nobody"),
     _rule(r"\bnobody (?:would|will) (?:even )?miss me\b", "nobody"),
@@ -408,8 +490,9 @@ _PASSIVE: tuple[_Rule, ...] = (
           r"be nice|be ok|wouldnt be so bad|be a blessing)\b", "hit by"),
     _rule(r"\b(?:hope|wish) i (?:get|got) hit by a\b", "hit by"),
     _rule(r"\b(?:death|dying|being dead)\b[^.!?\n]{0,40}\b(?:relief|peaceful|escape)\b", "death", "dying",
-          "dead"),
+          "dead", also=("relief", "peaceful", "escape")),
     _rule(r"\bsuicidal (?:thoughts|feelings|ideation)\b", "suicidal"),
+    _rule(r"\b(?:deserve to die|dont deserve to (?:live|be alive|be here|exist))\b", "deserve"),
     _rule(r"\b(?:thinking|think|thoughts) (?:about|of) (?:suicide|dying|death|ending it|not being here)\b",
           "suicide", "dying", "death", "ending it", "not being here"),
 )
@@ -432,15 +515,16 @@ _PLAN_CUES = _rule(
     r"(?:do|doing) it tonight|this is (?:it|the end)|no turning back|dont (?:try to )?stop me|"
     r"know what im going to do|(?:said|saying|say) (?:my )?goodbyes?|(?:wrote|written|writing|left) (?:a |my |"
     r"the )?note\b|(?:this is )?my last post|thank you (?:all |everyone )?for everything|"
-    r"goodbye(?: everyone| all| world)?|ill be gone)",
-    "night", "time", "plan", "made up", "decided", "date", "day", "do it", "make it happen",
-    "go through", "this is", "turning back", "stop me", "going to do", "goodbye", "note", "last post",
-    "for everything", "be gone",
+    r"goodbye(?: everyone| all| world)?|ill be gone|im done(?= *(?:$|[.,!?\n])))",
+    "tonight is the night", "its time", "it is time", "ive a plan", "ive got a plan", "ive made", "ive decided",
+    *_each(("picked", "chosen", "set"), ("a", "the")), "do it", "make it happen", "go through with it",
+    "this is it", "this is the end", "turning back", "stop me", "going to do", "goodbye", "note", "last post",
+    "for everything", "ill be gone", "im done",
 )
 _MEANS = _rule(
     rf"\b(?:the|my|some|enough|a|all the) (?:{_PILLS}|rope|noose|blade|razor|gun)\b(?! (?:my doctor|my gp|"
     r"prescribed|for my))|\b(?:bought|got|ive|have|found) (?:a|some) (?:rope|noose|razor blades?|blades?)\b",
-    *_PILL_NEEDS, "rope", "noose", "blade", "razor", "gun",
+    *_PILL_NEEDS, "rope", "noose", "blade", "blades", "razor", "gun",
 )
 # Pills taken without a quantity ("I've already taken the tablets") plus a sign that it was an act.
 _TAKEN_WEAK = _rule(
@@ -459,8 +543,10 @@ _THREAT = _rule(
     r"?(?:kill|hurt|stab|shoot|strangle|beat) (?:me|us)\b|\bthreatening to (?:kill|hurt|stab|shoot) (?:me|us)\b|"
     r"\b(?:hitting|beating|strangling|choking|attacking|punching|kicking) (?:me|my \w+)\b|"
     r"\bbeing (?:followed|chased|stalked)\b|\b(?:strangled|choked|punched|hit|beat|attacked) me\b",
-    "kill", "hurt", "stab", "shoot", "strangl", "beat", "hitting", "chok", "attack", "punch", "kicking",
-    "being", "hit me",
+    *_each(("kill", "hurt", "stab", "shoot", "strangle", "beat"), ("me", "us")),
+    *_each(("hitting", "beating", "strangling", "choking", "attacking", "punching", "kicking"), ("me", "my")),
+    "being followed", "being chased", "being stalked",
+    *_each(("strangled", "choked", "punched", "hit", "beat", "attacked"), ("me",)),
 )
 _FEAR = _rule(
     r"\b(?:knife|gun|weapon|scared|terrified|frightened|afraid|hiding|locked (?:myself )?in|locked in|"
@@ -506,6 +592,8 @@ _NEGATION = re.compile(
     r"feel|feeling|thinking|think|wish|wishing|wanting|anymore|the|urge))* ?$"
 )
 
+_INTENSIFIER = re.compile(r" (?:more|so much|as much) (?:than|as)\b")
+
 # Markers that put a clause in the past or in recovery.  Careful with "anymore": "I don't want to be here
 # anymore" is passive ideation, so it is not a marker on its own; "not suicidal anymore" / "don't want to
 # die anymore" are handled by the negation check instead.
@@ -521,7 +609,7 @@ _PAST_HARD = re.compile(
     r"(?:im|so|really|and) (?:so |really )?(?:glad|grateful|thankful)|survived|recovery|recovered|recovering|"
     r"gets better|got better|getting better|doing (?:much |so |a lot )?better|where i (?:was|used to be)|"
     r"if youre|to anyone (?:who|whos|feeling)|at my lowest|\d+ (?:days|weeks|months|years) (?:clean|free)|"
-    r"self harm free|clean (?:from|of) self harm|(?:dont|doesnt) (?:come|happen) as often)"
+    r"self harm free|clean (?:from|of) self harm|(?:dont|doesnt) (?:come|happen) as often)\b"
 )
 # Soft past markers yield to a recent-time marker: "I tried to kill myself last year" is past, "I tried
 # to kill myself tonight" is not.
@@ -558,7 +646,7 @@ class _Post:
 
     def __init__(self, text: str, *, gated: bool = True) -> None:
         self.source = text
-        self.text = _normalise(text)
+        self.text, self.words = _normalise(text)
         self.gated = gated
 
     def _clause(self, pos: int) -> tuple[int, int]:
@@ -587,7 +675,8 @@ class _Post:
                 return False
         prefix = t[c_start:start]
         # Only the stretch after the last comma can negate: "i dont care, i want to die" is not negated.
-        if _NEGATION.search(prefix.rsplit(",", 1)[-1]):
+        # "I've never wanted to die more than I do now" is an intensifier, not a negation.
+        if _NEGATION.search(prefix.rsplit(",", 1)[-1]) and not _INTENSIFIER.match(t, end):
             return False
         clause = t[c_start:c_end]
         if _PAST_HARD.search(clause):
@@ -602,7 +691,7 @@ class _Post:
 
     def hits(self, rule: _Rule, *, someone_else_ok: bool = False) -> list[re.Match[str]]:
         """Accepted matches of ``rule``; overlapping starts are tried so a rejected hit hides nothing."""
-        if self.gated and not rule.could_match(self.text):
+        if self.gated and not rule.could_match(self.words):
             return []
         found: list[re.Match[str]] = []
         pos = 0

@@ -37,6 +37,8 @@ class SearchApi(Controller):
             "topic": outcome.topic.slug if outcome.topic else None,
             "hits": [hit_json(h) for h in results.hits] if results else [],
             "total": results.total if results else 0,
+            # false when there are more hits than `total` (counting stops at 1,000).
+            "total_exact": not results.capped if results else True,
             "page": results.page if results else outcome.page,
             "pages": results.pages if results else 1,
             "per_page": PER_PAGE,

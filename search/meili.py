@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from forum.db.engine import Database
 from forum.warnings.visibility import AUTHOR_SEES, MODERATOR_SEES, PUBLIC, Reader
 from search.hits import hydrate
-from search.protocol import PER_PAGE, SearchDoc, SearchResults, SearchUnavailable
+from search.protocol import MAX_PAGE, PER_PAGE, SearchDoc, SearchResults, SearchUnavailable
 from search.query import has_alternatives, parse, stems_of, to_meili
 from search.snippets import END, START, sanitize
 from search.sql import clean_page
@@ -197,7 +197,7 @@ class MeiliSearchBackend:
             settings = MeilisearchSettings(
                 searchable_attributes=SEARCHABLE, filterable_attributes=FILTERABLE, sortable_attributes=SORTABLE,
                 typo_tolerance=TypoTolerance(enabled=True),
-                pagination=Pagination(max_total_hits=10_000),
+                pagination=Pagination(max_total_hits=MAX_PAGE * PER_PAGE),
             )
             task = await self._call("updating settings", lambda: index.update_settings(settings), WRITE_ATTEMPTS)
             await self._wait("settings", task)
@@ -268,4 +268,4 @@ class MeiliSearchBackend:
         total = found.total_hits if found.total_hits is not None else (found.estimated_total_hits or len(hits))
         # Hits the database no longer lets this reader see (the index lags a moment) leave the total too.
         return SearchResults(hits, max(len(hits), int(total) - (len(ids) - len(hits))), page, query=query,
-                             topic=topic)
+                             topic=topic, capped=int(total) >= MAX_PAGE * PER_PAGE)

@@ -90,6 +90,8 @@ class SearchResults:
     per_page: int = PER_PAGE
     query: str = ""
     topic: str | None = None
+    # True when there are more hits than `total` says (counting stops at MAX_PAGE pages' worth).
+    capped: bool = False
 
     @property
     def pages(self) -> int:

@@ -7,8 +7,8 @@ weight A, body B, 'english'), a GIN index, websearch_to_tsquery, ts_rank and ts_
 
 Either way the index row is joined to posts and threads, and forum.warnings.visibility's clauses
 go into the same WHERE: the count, the page and the snippets only ever see what the reader may.
-Searching runs in three short steps: count, the page's ids in rank order, then snippets for
-those ten rows only (snippet() and ts_headline are the expensive part; never run them on every match).
+Searching runs in three short steps: a bounded count, the page's ids in rank order, then
+snippets for those ten rows only (snippet() and ts_headline are costly; never run them on every match).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from markupsafe import Markup
-from sqlalchemy import ColumnElement, bindparam, column, func, literal_column, select, table, text
+from sqlalchemy import ColumnElement, bindparam, column, func, literal, literal_column, select, table, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum.db.engine import Database
@@ -34,6 +34,8 @@ TABLE = "search_posts"
 TITLE_WEIGHT = 10.0
 BODY_WEIGHT = 1.0
 SNIPPET_TOKENS = 28
+RANK_WINDOW = 5_000
+COUNT_CAP = MAX_PAGE * PER_PAGE
 HEADLINE_OPTIONS = (f"StartSel={START}, StopSel={END}, MaxWords=32, MinWords=14, ShortWord=2, "
                     'MaxFragments=2, FragmentDelimiter=" … "')
 
@@ -133,47 +135,60 @@ class SqlSearchBackend:
         parsed = parse(query)
         if parsed.is_empty:
             return SearchResults.empty(query, topic, page)
-        source, rank, conditions = self._sqlite_source(parsed) if self.sqlite else self._pg_source(parsed)
-        conditions += [visible_posts(reader), visible_threads(reader)]
+        visible: list[ColumnElement[bool]] = [visible_posts(reader), visible_threads(reader)]
         if topic:
-            conditions.append(Topic.slug == topic)
+            visible.append(Topic.slug == topic)
         async with self._session(session) as s:
-            # One pass for the page and the total: count(*) OVER () is computed over every
-            # visible match before LIMIT applies.
-            rows = (await s.execute(
-                select(Post.id, func.count().over().label("total")).select_from(source).where(*conditions)
-                .order_by(rank, Post.id.desc()).limit(PER_PAGE).offset((page - 1) * PER_PAGE))).all()
-            ids = [r[0] for r in rows]
-            if rows:
-                total = int(rows[0][1])
-            else:  # past the last page (or nothing at all): the count alone
-                total = int(await s.scalar(select(func.count()).select_from(source).where(*conditions)) or 0)
+            # Count what the reader may see, stopping past COUNT_CAP: beyond it the number only
+            # says "a lot", and counting every match of an everyday word costs a full join.
+            found = self._found(parsed)
+            counted = (select(literal(1)).select_from(self._joined(found, found.c.post_id)).where(*visible)
+                       .limit(COUNT_CAP + 1).subquery())
+            total = int(await s.scalar(select(func.count()).select_from(counted)) or 0)
+            ids: list[int] = []
+            if total > (page - 1) * PER_PAGE:
+                ranked, order = self._ranked(parsed)
+                ids = list(await s.scalars(
+                    select(Post.id).select_from(self._joined(ranked, ranked.c.post_id)).where(*visible)
+                    .order_by(order, Post.id.desc()).limit(PER_PAGE).offset((page - 1) * PER_PAGE)))
             snippets = await self._snippets(s, parsed, ids)
             hits = await hydrate(s, reader, ids, snippets)
-        return SearchResults(hits, total, page, query=query, topic=topic)
+        return SearchResults(hits, min(total, COUNT_CAP), page, query=query, topic=topic, capped=total > COUNT_CAP)
 
     @staticmethod
-    def _joined(index: Any, key: ColumnElement[Any]) -> Any:
-        return (index.join(Post, Post.id == key).join(Thread, Thread.id == Post.thread_id)
+    def _joined(matches: Any, key: ColumnElement[Any]) -> Any:
+        return (matches.join(Post, Post.id == key).join(Thread, Thread.id == Post.thread_id)
                 .join(Topic, Topic.id == Thread.topic_id))
 
-    # SQLite ---------------------------------------------------------------------------------------
+    # Matches come first, from MATERIALIZED CTEs: joined directly, SQLite's planner may instead walk
+    # every published post (by the status index) and probe the FTS table once per post (seconds,
+    # not milliseconds, on a large forum). Ranking looks at the newest RANK_WINDOW matches: for
+    # an everyday word that is a fraction of all its matches, which bounds the time a search takes
+    # and favours recent conversations; any query narrower than that is ranked over every match.
+
+    def _found(self, parsed: ParsedQuery) -> Any:
+        if self.sqlite:
+            query = select(_fts.c.rowid.label("post_id")).where(self._sqlite_match(parsed))
+        else:
+            query = select(_pg.c.post_id).where(_pg.c.document.op("@@")(self._tsquery(parsed)))
+        return query.cte("found").prefix_with("MATERIALIZED")
+
+    def _ranked(self, parsed: ParsedQuery) -> tuple[Any, ColumnElement[Any]]:
+        if self.sqlite:
+            # bm25 is lower for better matches: ascending order puts the best first.
+            rank = func.bm25(literal_column(TABLE), TITLE_WEIGHT, BODY_WEIGHT)
+            query = (select(_fts.c.rowid.label("post_id"), rank.label("rank")).where(self._sqlite_match(parsed))
+                     .order_by(_fts.c.rowid.desc()).limit(RANK_WINDOW))
+        else:
+            tsquery = self._tsquery(parsed)
+            query = (select(_pg.c.post_id, func.ts_rank(_pg.c.document, tsquery).label("rank"))
+                     .where(_pg.c.document.op("@@")(tsquery)).order_by(_pg.c.post_id.desc()).limit(RANK_WINDOW))
+        ranked = query.cte("ranked").prefix_with("MATERIALIZED")
+        return ranked, ranked.c.rank.asc() if self.sqlite else ranked.c.rank.desc()
 
     @staticmethod
     def _sqlite_match(parsed: ParsedQuery) -> ColumnElement[bool]:
         return literal_column(TABLE).op("MATCH")(bindparam("fts_query", to_fts5(parsed)))
-
-    def _sqlite_source(self, parsed: ParsedQuery) -> tuple[Any, ColumnElement[Any], list[ColumnElement[bool]]]:
-        # The matches are found first, in a MATERIALIZED CTE. Joined directly, SQLite's planner
-        # may instead walk every published post (by the status index) and probe the FTS table
-        # once per post: seconds instead of milliseconds on a large forum.
-        matches = (select(_fts.c.rowid.label("post_id"),
-                          # bm25 is lower for better matches: ascending order puts the best first.
-                          func.bm25(literal_column(TABLE), TITLE_WEIGHT, BODY_WEIGHT).label("rank"))
-                   .where(self._sqlite_match(parsed)).cte("matches").prefix_with("MATERIALIZED"))
-        return self._joined(matches, matches.c.post_id), matches.c.rank, []
-
-    # PostgreSQL -----------------------------------------------------------------------------------
 
     @staticmethod
     def _tsquery(parsed: ParsedQuery) -> ColumnElement[Any]:
@@ -196,11 +211,6 @@ class SqlSearchBackend:
         for term in excluded:
             query = func.tsquery_and(query, func.tsquery_not(either([piece(a) for a in term])))
         return query
-
-    def _pg_source(self, parsed: ParsedQuery) -> tuple[Any, ColumnElement[Any], list[ColumnElement[bool]]]:
-        tsquery = self._tsquery(parsed)
-        match = _pg.c.document.op("@@")(tsquery)
-        return self._joined(_pg, _pg.c.post_id), func.ts_rank(_pg.c.document, tsquery).desc(), [match]
 
     # snippets ------------------------------------------------------------------------------------
 

@@ -103,6 +103,12 @@ class LiveForum:
 
         run_async(run)
 
+    def demo(self) -> None:
+        """Loads the demo community (`forum demo`) into this forum's database."""
+        forum = ROOT / ".venv" / "bin" / "forum"
+        command = [str(forum)] if forum.exists() else [sys.executable, "-m", "forum.cli"]
+        subprocess.run([*command, "demo"], env=self.env, check=True, capture_output=True)
+
     def topic(self, slug: str = "anxiety", name: str = "Anxiety") -> None:
         from forum.db.engine import Database
         from forum.discussions.services import DiscussionService

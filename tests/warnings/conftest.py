@@ -1,10 +1,11 @@
-"""Content-warning tests use the page-session helper in tests/http/pages_helper.py."""
+"""Content-warning tests use the page-session helper in tests/http/pages_helper.py and cw_helper.py here."""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
 
-HTTP_TESTS = str(Path(__file__).resolve().parent.parent / "http")
-if HTTP_TESTS not in sys.path:
-    sys.path.insert(0, HTTP_TESTS)
+HERE = Path(__file__).resolve().parent
+for folder in (str(HERE), str(HERE.parent / "http")):
+    if folder not in sys.path:
+        sys.path.insert(0, folder)

@@ -58,7 +58,7 @@ BEGIN
   END IF;
   RETURN NULL;
 END $$ LANGUAGE plpgsql;
-
+---
 CREATE OR REPLACE FUNCTION haven_bump_topic() RETURNS trigger AS $$
 BEGIN
   IF TG_OP <> 'DELETE' THEN UPDATE topics SET version = version + 1 WHERE id = NEW.topic_id; END IF;
@@ -77,7 +77,8 @@ def upgrade() -> None:
     with op.batch_alter_table("topics") as batch:
         batch.add_column(sa.Column("version", sa.Integer(), nullable=False, server_default="0"))
     if op.get_bind().dialect.name == "postgresql":
-        op.execute(POSTGRES_FUNCTIONS)
+        for function in POSTGRES_FUNCTIONS.split("---"):  # asyncpg takes one statement at a time
+            op.execute(function)
         for table, function in POSTGRES_TRIGGERS:
             op.execute(f"CREATE TRIGGER haven_version_{table} AFTER INSERT OR UPDATE OR DELETE ON {table} "
                        f"FOR EACH ROW EXECUTE FUNCTION {function}()")
@@ -91,7 +92,8 @@ def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         for table, _ in POSTGRES_TRIGGERS:
             op.execute(f"DROP TRIGGER IF EXISTS haven_version_{table} ON {table}")
-        op.execute("DROP FUNCTION IF EXISTS haven_bump_thread(); DROP FUNCTION IF EXISTS haven_bump_topic()")
+        op.execute("DROP FUNCTION IF EXISTS haven_bump_thread()")
+        op.execute("DROP FUNCTION IF EXISTS haven_bump_topic()")
     else:
         for table, event, _ in SQLITE_TRIGGERS:
             op.execute(f"DROP TRIGGER IF EXISTS haven_version_{table}_{event.lower()}")

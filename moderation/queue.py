@@ -1,0 +1,317 @@
+"""The moderation queue and the audit log, as moderators read them.
+
+One card per post with open flags, most urgent first: crisis, then "worried about this person"
+reports, then posts someone can't see right now (hidden pending review, held by pre-moderation),
+appeals, reports, and classifier scores; oldest first within a tier. The post is shown through
+the moderator's own content-warning choices: moderators are people too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from forum.accounts.models import Member
+from forum.db.base import utcnow
+from forum.discussions.models import Post, Thread
+from forum.errors import NotFound
+from forum.warnings.models import Mode
+from forum.warnings.services import Tag, WarningService
+from forum.warnings.visibility import Reader, decide
+from moderation.actions import claim_is_active
+from moderation.models import Appeal, Flag, ModAction, Report
+from moderation.rules import HELD_PRIORITY, REPORT_REASONS, URGENT_AT
+
+CARDS_PER_PAGE = 20
+LOG_PER_PAGE = 50
+# Actions that count against an author in their one-line history.
+AGAINST_AUTHOR = ("hide", "remove", "warn", "suspend", "ban", "auto-hide")
+
+
+@dataclass(frozen=True)
+class ReportView:
+    reason: str
+    label: str
+    note: str | None
+    reporter: str
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class AuthorHistory:
+    name: str
+    member_id: int | None
+    joined: dt.datetime | None
+    posts: int
+    previous_actions: int
+    status: str
+
+
+@dataclass(frozen=True)
+class Card:
+    flag_id: int  # acting on it decides every open flag of the post
+    flag_ids: list[int]
+    post_id: int
+    thread_id: int
+    thread_title: str
+    is_opening: bool
+    post_status: str
+    body_html: str
+    tags: list[Tag]
+    mode: Mode  # show or warn, for this moderator
+    author: AuthorHistory
+    priority: int
+    sources: list[str]
+    created_at: dt.datetime
+    crisis: dict[str, Any] | None = None
+    scores: dict[str, float] | None = None
+    score_labels: list[str] = field(default_factory=list)
+    reports: list[ReportView] = field(default_factory=list)
+    appeal: dict[str, Any] | None = None
+    claimed_by: str | None = None
+    claimed_by_id: int | None = None
+    claimed_at: dt.datetime | None = None
+    removal_reason: str | None = None
+
+    @property
+    def urgent(self) -> bool:
+        return self.priority >= URGENT_AT
+
+    @property
+    def worried(self) -> bool:
+        return any(r.reason == "worried" for r in self.reports)
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    cards: list[Card]
+    waiting: int
+    urgent: int
+    number: int
+    per_page: int = CARDS_PER_PAGE
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.waiting / self.per_page))
+
+    @property
+    def total(self) -> int:
+        return self.waiting
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    id: int
+    actor: str
+    action: str
+    target_kind: str
+    target_id: int | None
+    target_label: str
+    target_link: str | None
+    reason: str | None
+    details: dict[str, Any]
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class LogPage:
+    items: list[LogEntry]
+    number: int
+    total: int
+    per_page: int = LOG_PER_PAGE
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+
+class QueueService:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def _ordered(self) -> list[tuple[int, int, dt.datetime]]:
+        """(post id, effective priority, oldest flag) for every post with open flags, in queue order."""
+        rows = (await self.session.execute(
+            select(Flag.post_id, func.max(Flag.priority), func.min(Flag.created_at), Post.status)
+            .join(Post, Post.id == Flag.post_id).where(Flag.status == "open")
+            .group_by(Flag.post_id, Post.status))).all()
+        items = []
+        for post_id, priority, oldest, status in rows:
+            if status in ("hidden", "pending"):
+                priority = max(priority, HELD_PRIORITY)
+            items.append((post_id, int(priority), oldest))
+        items.sort(key=lambda item: (-item[1], item[2], item[0]))
+        return items
+
+    async def counts(self) -> tuple[int, int]:
+        ordered = await self._ordered()
+        return len(ordered), sum(1 for _, priority, _ in ordered if priority >= URGENT_AT)
+
+    async def page(self, reader: Reader, number: int = 1) -> QueuePage:
+        ordered = await self._ordered()
+        number = max(1, min(int(number or 1), max(1, math.ceil(len(ordered) / CARDS_PER_PAGE))))
+        window = ordered[(number - 1) * CARDS_PER_PAGE:number * CARDS_PER_PAGE]
+        cards = await self._cards([(post_id, priority) for post_id, priority, _ in window], reader)
+        urgent = sum(1 for _, priority, _ in ordered if priority >= URGENT_AT)
+        return QueuePage(cards, len(ordered), urgent, number)
+
+    async def card_for_flag(self, flag_id: int, reader: Reader) -> Card | None:
+        """The card a flag belongs to, while it is still open (None once decided)."""
+        flag = await self.session.get(Flag, flag_id)
+        if flag is None:
+            raise NotFound("We couldn't find that item in the queue.")
+        for post_id, priority, _ in await self._ordered():
+            if post_id == flag.post_id:
+                cards = await self._cards([(post_id, priority)], reader)
+                return cards[0] if cards else None
+        return None
+
+    async def _cards(self, wanted: list[tuple[int, int]], reader: Reader) -> list[Card]:
+        if not wanted:
+            return []
+        post_ids = [post_id for post_id, _ in wanted]
+        flags: dict[int, list[Flag]] = defaultdict(list)
+        for flag in await self.session.scalars(
+                select(Flag).where(Flag.post_id.in_(post_ids), Flag.status == "open").order_by(Flag.id)):
+            flags[flag.post_id].append(flag)
+        posts = {post.id: (post, thread) for post, thread in (await self.session.execute(
+            select(Post, Thread).join(Thread, Thread.id == Post.thread_id).where(Post.id.in_(post_ids)))).all()}
+        tags = WarningService(self.session)
+        thread_tags = await tags.thread_tags(list({thread.id for _, thread in posts.values()}))
+        post_tags = await tags.post_tags(post_ids)
+        reports = await self._reports([f.id for fs in flags.values() for f in fs if f.source == "report"])
+        histories = await self._histories({post.author_id for post, _ in posts.values() if post.author_id})
+        claimers = await self._names({f.claimed_by_id for fs in flags.values() for f in fs if f.claimed_by_id})
+        appeals = await self._appeals(flags)
+        now = utcnow()
+        cards = []
+        for post_id, priority in wanted:
+            if post_id not in posts or not flags.get(post_id):
+                continue
+            post, thread = posts[post_id]
+            open_flags = sorted(flags[post_id], key=lambda f: (-f.priority, f.id))
+            by_source = {f.source: f for f in open_flags}
+            all_tags = _merge(thread_tags.get(thread.id, []), post_tags.get(post.id, []))
+            mode = decide(reader, [t.warning_id for t in all_tags], post.author_id)
+            claim = next((f for f in open_flags if claim_is_active(f, now)), None)
+            classifier = by_source.get("classifier")
+            scores = (classifier.details or {}).get("scores") if classifier else post.classifier_scores
+            crisis = by_source.get("crisis")
+            cards.append(Card(
+                flag_id=open_flags[0].id, flag_ids=[f.id for f in open_flags], post_id=post.id,
+                thread_id=thread.id, thread_title=thread.title, is_opening=post.is_opening,
+                post_status=post.status, body_html=post.body_html, tags=all_tags,
+                # "hide" would take the post from the one person who must judge it: collapse it instead.
+                mode="show" if mode == "show" else "warn",
+                author=histories.get(post.author_id or -1, AuthorHistory("Former member", None, None, 0, 0, "deleted")),
+                priority=priority, sources=[f.source for f in open_flags],
+                created_at=min(f.created_at for f in open_flags),
+                crisis=dict(crisis.details or {}) if crisis else None,
+                scores=scores, score_labels=list((classifier.details or {}).get("labels", [])) if classifier else [],
+                reports=[r for f in open_flags if f.source == "report" for r in reports.get(f.id, [])],
+                appeal=appeals.get(post.id),
+                claimed_by=claimers.get(claim.claimed_by_id) if claim and claim.claimed_by_id else None,
+                claimed_by_id=claim.claimed_by_id if claim else None,
+                claimed_at=claim.claimed_at if claim else None,
+                removal_reason=post.removal_reason,
+            ))
+        return cards
+
+    async def _reports(self, flag_ids: list[int]) -> dict[int, list[ReportView]]:
+        result: dict[int, list[ReportView]] = defaultdict(list)
+        if not flag_ids:
+            return result
+        rows = await self.session.execute(
+            select(Report, Member.username).outerjoin(Member, Member.id == Report.reporter_id)
+            .where(Report.flag_id.in_(flag_ids)).order_by(Report.id))
+        for report, name in rows:
+            result[report.flag_id or 0].append(ReportView(report.reason, REPORT_REASONS.get(report.reason, report.reason),
+                                                          report.note, name or "Former member", report.created_at))
+        return result
+
+    async def _appeals(self, flags: dict[int, list[Flag]]) -> dict[int, dict[str, Any]]:
+        ids = {int(f.details["appeal_id"]) for fs in flags.values() for f in fs
+               if f.source == "appeal" and (f.details or {}).get("appeal_id")}
+        if not ids:
+            return {}
+        result = {}
+        for appeal, remover in (await self.session.execute(
+                select(Appeal, Member.username).outerjoin(Member, Member.id == Appeal.removed_by_id)
+                .where(Appeal.id.in_(ids)))).all():
+            result[appeal.post_id] = {"id": appeal.id, "note": appeal.note, "removed_by": remover,
+                                      "removed_by_id": appeal.removed_by_id}
+        return result
+
+    async def _names(self, ids: set[int]) -> dict[int, str]:
+        if not ids:
+            return {}
+        return dict((await self.session.execute(select(Member.id, Member.username).where(Member.id.in_(ids)))).all())
+
+    async def _histories(self, member_ids: set[int]) -> dict[int, AuthorHistory]:
+        """Joined, how many posts, and how often moderators have acted on their posts before."""
+        if not member_ids:
+            return {}
+        members = {m.id: m for m in await self.session.scalars(select(Member).where(Member.id.in_(member_ids)))}
+        posts = dict((await self.session.execute(
+            select(Post.author_id, func.count()).where(Post.author_id.in_(member_ids), Post.status != "deleted")
+            .group_by(Post.author_id))).all())
+        actions = dict((await self.session.execute(
+            select(Post.author_id, func.count(ModAction.id))
+            .join(Post, (ModAction.target_id == Post.id) & (ModAction.target_kind == "post"))
+            .where(Post.author_id.in_(member_ids), ModAction.action.in_(AGAINST_AUTHOR))
+            .group_by(Post.author_id))).all())
+        return {mid: AuthorHistory(m.display_name, m.id, m.created_at, posts.get(mid, 0), actions.get(mid, 0),
+                                   m.status) for mid, m in members.items()}
+
+    # --- the audit log ---------------------------------------------------------------------------
+
+    async def log(self, number: int = 1) -> LogPage:
+        total = await self.session.scalar(select(func.count()).select_from(ModAction)) or 0
+        number = max(1, min(int(number or 1), max(1, math.ceil(total / LOG_PER_PAGE))))
+        rows = (await self.session.execute(
+            select(ModAction, Member.username).outerjoin(Member, Member.id == ModAction.actor_id)
+            .order_by(ModAction.id.desc()).limit(LOG_PER_PAGE).offset((number - 1) * LOG_PER_PAGE))).all()
+        post_ids = {a.target_id for a, _ in rows if a.target_kind == "post" and a.target_id}
+        titles = dict((await self.session.execute(
+            select(Post.id, Thread.title).join(Thread, Thread.id == Post.thread_id)
+            .where(Post.id.in_(post_ids)))).all()) if post_ids else {}
+        threads = dict((await self.session.execute(
+            select(Post.id, Post.thread_id).where(Post.id.in_(post_ids)))).all()) if post_ids else {}
+        authors = await self._names({int(a.details["author_id"]) for a, _ in rows
+                                     if (a.details or {}).get("author_id")})
+        items = []
+        for action, actor in rows:
+            label, link = _target(action, titles, threads, authors)
+            items.append(LogEntry(action.id, actor or ("Haven (automatic)" if action.actor_id is None
+                                                       else "Former member"),
+                                  action.action, action.target_kind, action.target_id, label, link, action.reason,
+                                  dict(action.details or {}), action.created_at))
+        return LogPage(items, number, total)
+
+
+def _target(action: ModAction, titles: dict[int, str], threads: dict[int, int],
+            authors: dict[int, str]) -> tuple[str, str | None]:
+    if action.target_kind == "post" and action.target_id:
+        title = titles.get(action.target_id)
+        author = authors.get(int((action.details or {}).get("author_id") or 0))
+        by = f" by {author}" if author else ""
+        if title is None:
+            return f"post {action.target_id}{by} (since deleted)", None
+        return (f"post {action.target_id}{by} in “{title}”",
+                f"/threads/{threads[action.target_id]}#post-{action.target_id}")
+    if action.target_kind == "setting":
+        return f"setting {(action.details or {}).get('key', '')}".strip(), "/admin/moderation"
+    if action.target_kind == "crisis_resource":
+        return f"crisis resource “{(action.details or {}).get('name', action.target_id)}”", "/admin/moderation"
+    return f"{action.target_kind} {action.target_id or ''}".strip(), None
+
+
+def _merge(thread_tags: list[Tag], post_tags: list[Tag]) -> list[Tag]:
+    seen = {t.warning_id for t in thread_tags}
+    return thread_tags + [t for t in post_tags if t.warning_id not in seen]
