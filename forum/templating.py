@@ -37,9 +37,16 @@ def listing(words: list[str]) -> str:
     return ", ".join(words[:-1]) + " and " + words[-1]
 
 
+def in_sentence(label: str) -> str:
+    """"Self-harm" reads as "self-harm" mid-sentence; "PTSD" stays as it is."""
+    if label[:2].isupper() or not label:
+        return label
+    return label[0].lower() + label[1:]
+
+
 def warning_names(tags: list[Tag]) -> str:
     """"self-harm and suicide": what a notice names, in the words the reader chose to see."""
-    return listing([t.text for t in tags])
+    return listing([in_sentence(t.text) for t in tags])
 
 
 def who_added(tags: list[Tag]) -> str:

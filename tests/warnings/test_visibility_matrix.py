@@ -1,0 +1,378 @@
+"""Every reader's choice holds on every surface: modes (show / warn / hide / gentle / the default)
+for visitors and members, across topic pages, thread pages, the JSON API, htmx fragments,
+revealing, and the page's <title> and <meta>.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from cw_helper import (
+    Reader,
+    bulk_replies,
+    details_around,
+    head_of,
+    hidden_count,
+    new_reader,
+    reply,
+    thread,
+)
+from pages_helper import form_post, sign_in, text_of
+
+SH_TITLE, SH_BODY = "Marker-sh-title nights", "Marker-sh-body the urge"
+SH_REPLY = "Marker-sh-reply scars fading"
+PLAIN_TITLE, PLAIN_BODY, PLAIN_REPLY = "Marker-plain-title", "Marker-plain-body", "Marker-plain-reply"
+OTHER_TITLE, OTHER_BODY = "Marker-other-title", "Marker-other-body"
+OTHER_WORDS = "hospital visit, needles"
+
+# What the reader's choice for self-harm comes to. "default": nothing chosen (self-harm starts at warn);
+# "gentle": self-harm set to show, then the gentler view turned on.
+EFFECT = {"show": "show", "warn": "warn", "hide": "hide", "default": "warn", "gentle": "hide"}
+
+
+@dataclass
+class World:
+    plain: dict[str, Any]
+    self_harm: dict[str, Any]
+    other: dict[str, Any]
+    sh_reply: dict[str, Any]
+
+
+async def build_world(api: Any) -> World:
+    await api.member("writer")
+    plain = await thread(api, "writer", PLAIN_TITLE, PLAIN_BODY)
+    sh_reply = await reply(api, "writer", plain["id"], SH_REPLY, ["self-harm"])
+    await reply(api, "writer", plain["id"], PLAIN_REPLY)
+    self_harm = await thread(api, "writer", SH_TITLE, SH_BODY, ["self-harm"])
+    other = await thread(api, "writer", OTHER_TITLE, OTHER_BODY, other=OTHER_WORDS)
+    return World(plain, self_harm, other, sh_reply)
+
+
+async def reader_in_mode(api: Any, kind: str, mode: str) -> Reader:
+    reader = await new_reader(api, kind)
+    if mode in ("show", "warn", "hide"):
+        await reader.choose(self_harm=mode)
+    elif mode == "gentle":
+        await reader.choose(self_harm="show")
+        await reader.gentle("hour")
+    return reader
+
+
+@pytest.fixture(params=["visitor", "member"])
+def kind(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.mark.parametrize("mode", list(EFFECT))
+async def test_the_topic_page_follows_the_readers_choice(api, kind, mode):
+    world = await build_world(api)
+    reader = await reader_in_mode(api, kind, mode)
+    html = (await reader.page("/topics/anxiety")).text
+    effect = EFFECT[mode]
+    assert PLAIN_TITLE in html and details_around(html, PLAIN_TITLE) is None
+    if effect == "show":
+        assert f'<a class="thread-title" href="/threads/{world.self_harm["id"]}">{SH_TITLE}</a>' in html
+        assert details_around(html, SH_TITLE) is None
+        assert hidden_count(html) == 0
+    elif effect == "warn":
+        notice = details_around(html, SH_TITLE)
+        assert notice is not None and " open" not in notice.split(">", 1)[0]
+        summary = text_of(re.search(r"<summary>(.*?)</summary>", notice, re.S).group(1))
+        assert summary.startswith("A thread that mentions Self-harm (added by the author)")
+        assert SH_TITLE not in summary
+        assert hidden_count(html) == 0
+    else:
+        assert SH_TITLE not in html and "Self-harm" not in text_of(html.split("<main", 1)[1])
+        assert hidden_count(html) == (2 if mode == "gentle" else 1)  # gentle hides the "other" thread too
+        assert '· <a href="/settings/warnings">change</a>' in html
+    await reader.close()
+
+
+@pytest.mark.parametrize("mode", list(EFFECT))
+async def test_a_thread_page_follows_the_readers_choice_for_a_tagged_post(api, kind, mode):
+    world = await build_world(api)
+    reader = await reader_in_mode(api, kind, mode)
+    r = await reader.page(f"/threads/{world.plain['id']}")
+    assert r.status_code == 200
+    html, effect = r.text, EFFECT[mode]
+    assert PLAIN_BODY in html and PLAIN_REPLY in html
+    if effect == "show":
+        assert SH_REPLY in html and details_around(html, SH_REPLY) is None
+    elif effect == "warn":
+        notice = details_around(html, SH_REPLY)
+        assert notice is not None and not notice.startswith("<details class=\"warned\" open")
+        assert "This post mentions Self-harm" in notice and "(added by the author)" in notice
+        assert "Show post" in notice  # the control that reveals it, without JavaScript
+        assert hidden_count(html) == 0
+    else:
+        assert SH_REPLY not in html
+        assert hidden_count(html) == 1
+        assert "1 post hidden by your settings" in text_of(html)
+    await reader.close()
+
+
+@pytest.mark.parametrize("mode", list(EFFECT))
+async def test_a_tagged_thread_page_its_title_and_meta_follow_the_readers_choice(api, kind, mode):
+    world = await build_world(api)
+    reader = await reader_in_mode(api, kind, mode)
+    r = await reader.page(f"/threads/{world.self_harm['id']}")
+    effect = EFFECT[mode]
+    if effect == "hide":
+        assert r.status_code == 404
+        assert SH_TITLE not in r.text and SH_BODY not in r.text
+        await reader.close()
+        return
+    assert r.status_code == 200
+    head = head_of(r.text)
+    if effect == "show":
+        assert f"<title>{SH_TITLE} · Haven</title>" in head
+        assert f"<h1>{SH_TITLE}</h1>" in r.text and details_around(r.text, SH_TITLE) is None
+    else:
+        assert SH_TITLE not in head and SH_BODY not in head
+        assert "<title>A thread in Anxiety · Haven</title>" in head
+        title_notice = details_around(r.text, SH_TITLE)
+        assert title_notice and "This thread mentions Self-harm" in title_notice
+        assert details_around(r.text, SH_BODY) is not None  # the thread's warning covers its posts
+    assert re.search(r'<meta name="description" content="A conversation in Anxiety on Haven.">', head)
+    await reader.close()
+
+
+@pytest.mark.parametrize("mode", list(EFFECT))
+async def test_the_home_page_counts_only_what_the_reader_will_see(api, kind, mode):
+    await build_world(api)
+    reader = await reader_in_mode(api, kind, mode)
+    expected = {"show": 3, "warn": 3, "hide": 2, "gentle": 1}[EFFECT[mode] if mode != "gentle" else "gentle"]
+    assert f"{expected} thread" in text_of((await reader.page("/")).text)
+    await reader.close()
+
+
+@pytest.mark.parametrize("mode", list(EFFECT))
+async def test_a_members_choice_holds_on_the_json_api(api, mode):
+    world = await build_world(api)
+    reader = await reader_in_mode(api, "member", mode)
+    effect = EFFECT[mode]
+    listing = (await reader.api("/api/v1/topics/anxiety/threads")).json()
+    by_id = {t["id"]: t for t in listing["threads"]}
+    assert by_id[world.plain["id"]]["warning_mode"] == "show" and by_id[world.plain["id"]]["warnings"] == []
+    posts = (await reader.api(f"/api/v1/threads/{world.plain['id']}")).json()
+    post_modes = {p["id"]: p["warning_mode"] for p in posts["posts"]}
+    single = await reader.api(f"/api/v1/threads/{world.self_harm['id']}")
+    if effect == "hide":
+        assert world.self_harm["id"] not in by_id
+        assert listing["hidden_by_settings"] == (2 if mode == "gentle" else 1)
+        assert world.sh_reply["id"] not in post_modes and posts["hidden_by_settings"] == 1
+        assert single.status_code == 404
+        for response in (listing, posts, single.json()):
+            assert "Marker-sh" not in str(response)
+    else:
+        assert by_id[world.self_harm["id"]]["warning_mode"] == effect
+        assert by_id[world.self_harm["id"]]["warnings"] == ["self-harm"]
+        assert post_modes[world.sh_reply["id"]] == effect
+        assert listing["hidden_by_settings"] == posts["hidden_by_settings"] == 0
+        answer = single.json()
+        assert answer["thread"]["warning_mode"] == effect
+        assert [p["warning_mode"] for p in answer["posts"]] == [effect]
+    await reader.close()
+
+
+async def test_a_visitors_api_calls_carry_no_session_so_the_defaults_apply(api):
+    world = await build_world(api)
+    visitor = await reader_in_mode(api, "visitor", "hide")
+    listing = (await visitor.api("/api/v1/topics/anxiety/threads")).json()
+    assert {t["id"]: t["warning_mode"] for t in listing["threads"]}[world.self_harm["id"]] == "warn"
+    await visitor.close()
+
+
+# --- the htmx reply fragment and revealing ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", ["show", "warn", "hide", "gentle"])
+async def test_the_htmx_reply_fragment_shows_the_authors_own_tagged_reply_never_hiding_it(api, mode):
+    world = await build_world(api)
+    reader = await reader_in_mode(api, "member", mode)
+    r = await form_post(reader.browser, f"/threads/{world.plain['id']}",
+                        {"body": "Marker-my-own words", "warnings": ["self-harm"]}, htmx=True)
+    assert r.status_code == 200, r.text
+    assert "Marker-my-own words" in r.text
+    assert SH_REPLY not in r.text and SH_TITLE not in r.text  # nothing but the reader's own post
+    own = details_around(r.text, "Marker-my-own words")
+    if mode == "show":
+        assert own is None
+    else:  # warned, or hidden for others: the author's own words are collapsed, never taken away
+        assert own is not None and "This post mentions Self-harm" in own
+    await reader.close()
+
+
+async def test_a_hidden_post_cannot_be_revealed_reacted_to_or_opened_for_editing(api):
+    world = await build_world(api)
+    reader = await reader_in_mode(api, "member", "hide")
+    post_id = world.sh_reply["id"]
+    r = await reader.browser.post(f"/api/v1/posts/{post_id}/reactions", json={"kind": "support"}, headers=reader.auth)
+    assert r.status_code == 404 and SH_REPLY not in r.text
+    r = await form_post(reader.browser, f"/posts/{post_id}/react", {"kind": "support"}, htmx=True)
+    assert r.status_code == 404 and SH_REPLY not in r.text
+    r = await reader.page(f"/posts/{post_id}/edit")
+    assert r.status_code == 404 and SH_REPLY not in r.text
+    await reader.close()
+
+
+async def test_a_warned_post_is_revealed_by_opening_its_notice_and_then_reads_in_full(api):
+    world = await build_world(api)
+    reader = await reader_in_mode(api, "visitor", "warn")
+    html = (await reader.page(f"/threads/{world.plain['id']}")).text
+    notice = details_around(html, SH_REPLY)
+    summary, body = notice.split("</summary>", 1)
+    assert SH_REPLY not in summary  # the notice names the warning, not the content
+    assert f"<p>{SH_REPLY}</p>" in body
+    await reader.close()
+
+
+# --- pages are not left short ----------------------------------------------------------------------
+
+
+async def test_hiding_posts_does_not_leave_thread_pages_short(api):
+    await api.member("writer")
+    first = await thread(api, "writer", "A long thread", "opening")
+    bodies = [(f"Marker-hidden-{n}", ["violence"]) if n % 3 == 0 else (f"Visible reply {n}", [])
+              for n in range(1, 46)]
+    await bulk_replies(api.client.app, "writer", first["id"], bodies)
+    reader = await reader_in_mode(api, "member", "show")
+    await reader.choose(violence="hide")
+    visible = 1 + sum(1 for _, tags in bodies if not tags)  # 31
+    html = (await reader.page(f"/threads/{first['id']}")).text
+    assert html.count('class="post"') == 20
+    assert hidden_count(html) == 15 and "Marker-hidden" not in html
+    page2 = (await reader.page(f"/threads/{first['id']}?page=2")).text
+    assert page2.count('class="post"') == visible - 20
+    assert '<span aria-current="page">2</span>' in page2 and "?page=3" not in page2
+    answer = (await reader.api(f"/api/v1/threads/{first['id']}")).json()
+    assert (len(answer["posts"]), answer["total"], answer["pages"]) == (20, visible, 2)
+    await reader.close()
+
+
+async def test_hiding_threads_does_not_leave_topic_pages_short(api):
+    from forum.accounts.services import AccountService
+    from forum.discussions.services import DiscussionService
+    from forum.warnings.services import WarningInput
+
+    await api.member("writer")
+    async with api.client.app.state.db.session() as s:
+        writer = await AccountService(s).by_username("writer")
+        for n in range(40):
+            tags = WarningInput(("violence",)) if n % 4 == 0 else WarningInput()
+            await DiscussionService(s).create_thread(writer, "anxiety", f"Marker-t{n}-end", "words", tags)
+    reader = await reader_in_mode(api, "visitor", "show")
+    await reader.choose(violence="hide")
+    html = (await reader.page("/topics/anxiety")).text
+    assert html.count('class="thread-row') == 25
+    assert hidden_count(html) == 10
+    assert not any(f"Marker-t{n}-end" in html for n in range(0, 40, 4))
+    page2 = (await reader.page("/topics/anxiety?page=2")).text
+    assert page2.count('class="thread-row') == 5
+    await reader.close()
+
+
+# --- authors, "other", moderators ------------------------------------------------------------------
+
+
+async def test_authors_see_their_own_tagged_content_even_when_they_hide_that_warning(api):
+    world = await build_world(api)
+    writer = await new_reader(api, "member", "writer")
+    await writer.choose(self_harm="hide")
+    topic = (await writer.page("/topics/anxiety")).text
+    assert details_around(topic, SH_TITLE) is not None
+    page = (await writer.page(f"/threads/{world.plain['id']}")).text
+    assert details_around(page, SH_REPLY) is not None and hidden_count(page) == 0
+    answer = (await writer.api(f"/api/v1/threads/{world.self_harm['id']}")).json()
+    assert answer["thread"]["warning_mode"] == "warn" and answer["posts"][0]["warning_mode"] == "warn"
+    await writer.close()
+
+
+@pytest.mark.parametrize("mode", ["show", "warn", "hide"])
+async def test_other_in_the_authors_own_words_behaves_like_any_warning(api, kind, mode):
+    world = await build_world(api)
+    reader = await new_reader(api, kind)
+    await reader.choose(other=mode)
+    topic = (await reader.page("/topics/anxiety")).text
+    page = await reader.page(f"/threads/{world.other['id']}")
+    if mode == "show":
+        assert OTHER_TITLE in topic and details_around(topic, OTHER_TITLE) is None
+        assert OTHER_WORDS in topic
+        assert OTHER_BODY in page.text and details_around(page.text, OTHER_BODY) is None
+    elif mode == "warn":
+        assert f"A thread that mentions {OTHER_WORDS}" in text_of(details_around(topic, OTHER_TITLE))
+        assert f"This post mentions {OTHER_WORDS}" in text_of(details_around(page.text, OTHER_BODY))
+    else:
+        assert OTHER_TITLE not in topic and OTHER_WORDS not in topic and hidden_count(topic) == 1
+        assert page.status_code == 404 and OTHER_BODY not in page.text
+    await reader.close()
+
+
+async def test_other_without_words_of_its_own_is_refused(api):
+    await api.member("writer")
+    r = await api.post("/api/v1/topics/anxiety/threads", "writer",
+                       json={"title": "t", "body": "b", "warnings": ["other"]})
+    assert r.status_code == 400 and "warnings" in r.json()["fields"]
+
+
+async def test_a_warning_added_by_a_moderator_says_so(api):
+    world = await build_world(api)
+    await api.member("mod", role="moderator")
+    post_id = world.plain["post"]["id"]
+    r = await api.call("PATCH", f"/api/v1/posts/{post_id}", "mod", json={"warnings": ["violence"]})
+    assert r.status_code == 200, r.text
+    assert r.json()["warning_details"] == [{"slug": "violence", "label": "Violence", "added_by": "moderator"}]
+    reader = await new_reader(api, "visitor")
+    await reader.choose(violence="warn")
+    topic = (await reader.page("/topics/anxiety")).text
+    assert "A thread that mentions Violence (added by a moderator)" in text_of(details_around(topic, PLAIN_TITLE))
+    page = (await reader.page(f"/threads/{world.plain['id']}")).text
+    assert "This post mentions Violence (added by a moderator)" in text_of(details_around(page, PLAIN_BODY))
+    await reader.close()
+
+
+async def test_a_moderator_adding_a_warning_keeps_the_authors_own_credited_to_the_author(api):
+    world = await build_world(api)
+    await api.member("mod", role="moderator")
+    r = await api.call("PATCH", f"/api/v1/posts/{world.sh_reply['id']}", "mod",
+                       json={"warnings": ["self-harm", "violence"]})
+    assert r.status_code == 200, r.text
+    assert {d["slug"]: d["added_by"] for d in r.json()["warning_details"]} == {"self-harm": "author",
+                                                                              "violence": "moderator"}
+    reader = await reader_in_mode(api, "visitor", "warn")
+    page = (await reader.page(f"/threads/{world.plain['id']}")).text
+    assert "(added by the author and a moderator)" in text_of(details_around(page, SH_REPLY))
+    await reader.close()
+
+
+async def test_an_author_editing_cannot_drop_a_warning_a_moderator_added(api):
+    world = await build_world(api)
+    await api.member("mod", role="moderator")
+    post_id = world.sh_reply["id"]
+    await api.call("PATCH", f"/api/v1/posts/{post_id}", "mod", json={"warnings": ["self-harm", "violence"]})
+    r = await api.call("PATCH", f"/api/v1/posts/{post_id}", "writer", json={"body": "reworded", "warnings": []})
+    assert r.status_code == 200, r.text
+    assert r.json()["warnings"] == ["violence"]
+    r = await api.call("PATCH", f"/api/v1/posts/{post_id}", "mod", json={"warnings": []})
+    assert r.json()["warnings"] == []
+
+
+async def test_editing_a_reply_on_the_page_keeps_its_own_warnings_and_not_its_threads(api):
+    world = await build_world(api)
+    in_tagged = await reply(api, "writer", world.self_harm["id"], "Marker-plain-in-tagged")
+    await sign_in(api.client, "writer")
+    form = (await api.client.get(f"/posts/{in_tagged['id']}/edit")).text
+    assert not re.search(r'value="self-harm" checked', form), "the thread's warning is not the reply's own"
+    r = await form_post(api.client, f"/posts/{in_tagged['id']}/edit", {"body": "Marker-plain-in-tagged, edited"})
+    assert r.status_code in (302, 303)
+    tagged_reply_form = (await api.client.get(f"/posts/{world.sh_reply['id']}/edit")).text
+    assert re.search(r'value="self-harm" checked', tagged_reply_form)
+    answer = (await api.get(f"/api/v1/threads/{world.self_harm['id']}", "writer")).json()
+    edited = next(p for p in answer["posts"] if p["id"] == in_tagged["id"])
+    assert edited["warnings"] == ["self-harm"]  # from the thread
+    await api.call("PATCH", f"/api/v1/posts/{world.self_harm['post']['id']}", "writer", json={"warnings": []})
+    answer = (await api.get(f"/api/v1/threads/{world.self_harm['id']}", "writer")).json()
+    assert next(p for p in answer["posts"] if p["id"] == in_tagged["id"])["warnings"] == []
