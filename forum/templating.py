@@ -39,7 +39,7 @@ def listing(words: list[str]) -> str:
 
 def in_sentence(label: str) -> str:
     """"Self-harm" reads as "self-harm" mid-sentence; "PTSD" stays as it is."""
-    if label[:2].isupper() or not label:
+    if not label or label[:2].isupper():
         return label
     return label[0].lower() + label[1:]
 

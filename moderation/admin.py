@@ -19,7 +19,7 @@ from moderation.models import CrisisResource
 from moderation.services import log_action
 
 MAX_PREMOD = 50
-RESOURCE_FIELDS = {"name": 120, "region": 80, "phone": 60, "text": 200, "url": 300, "hours": 80,
+RESOURCE_FIELDS = {"name": 120, "region": 80, "phone": 120, "text": 200, "url": 300, "hours": 80,
                    "description": 2000}
 
 

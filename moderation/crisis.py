@@ -285,9 +285,10 @@ _PILL_NEEDS = ("pill", "pills", "tablet", "tablets", "meds", "medication", "medi
                "aspirin", "antidepressants", "painkillers", "insulin", "codamol", "codeine", "sertraline",
                "tramadol")
 _QUANTITY = (
-    r"(?:all|every (?:single )?one|every(?: single)?|everything|the (?:whole|entire|rest)|a (?:whole |full )?"
-    r"(?:load|lot|bunch|handful|packet|pack|box|bottle|strip|heap)|loads|lots|\d+|twenty|thirty|forty|fifty|"
-    r"a hundred)"
+    r"(?:all|every (?:single )?one|every(?: single)?|everything|the (?:whole|entire|rest)|most|half|"
+    r"(?:half |most of )?(?:a|the|my) (?:whole |full |half |new )?(?:load|lot|bunch|handful|packet|pack|box|bottle|"
+    r"strip|heap|tub|jar|blister|sheet)s?|two (?:packets|packs|boxes|bottles|strips)|loads|lots|\d+|"
+    r"ten|twenty|thirty|forty|fifty|a hundred)"
 )
 _OTHER_SELF = r"(?:himself|herself|themselves|themself)"
 _LIMB = r"(?:arms?|legs?|wrists?|thighs?|skin|stomach)"
@@ -343,6 +344,11 @@ _IN_PROGRESS: tuple[_Rule, ...] = (
     _rule(r"\bengine running\b[^.!?\n]{0,40}\bgarage\b|\bgarage\b[^.!?\n]{0,60}\bengine running\b",
           "engine running"),
     _rule(r"\b(?:rope|noose|belt|ligature) (?:is )?(?:around|round|on) my neck\b", "my neck"),
+    _rule(r"\bhose(?:pipe)?\b[^.!?\n]{0,40}\b(?:car|exhaust)\b|\b(?:car|exhaust)\b[^.!?\n]{0,40}\bhose(?:pipe)?\b",
+          "hose", "hosepipe"),
+    _rule(r"\b(?:i|ive) just (?:cut|self harmed|relapsed)(?= *(?:$|[.,!?\n]| and\b| again| tonight| deep))",
+          *_each(("just",), ("cut", "self", "relapsed"))),
+    _rule(r"\bneed(?:s)? stitches\b", "stitches"),
 )
 
 # ---- intent: the writer says they mean to end their life --------------------------------------------
@@ -359,6 +365,12 @@ _INTENT: tuple[_Rule, ...] = (
     _rule(r"\b(?:end|ending|take|taking) my (?:own )?life\b",
           *_each(("end", "ending", "take", "taking"), ("my life", "my own life"))),
     _rule(r"\bcommit(?:ting)? suicide\b", "suicide"),
+    # "planning my suicide", "my suicide" as the writer's own plan; "my suicide attempt" is history.
+    _rule(r"\bmy (?:own )?(?:suicide|death)\b(?! (?:attempt|attempts|note from|risk))", "my suicide",
+          "my death", also=("plan", "planning", "planned", "my suicide")),
+    # Imminent self-harm with a lead-in.
+    _rule(r"\b(?:about to|going to|need to|ready to) (?:\w+ )?(?:hurt|cut|harm|burn) myself\b",
+          *_each(("hurt", "cut", "harm", "burn"), ("myself",)), also=("about", "going", "need", "ready")),
     # Present-tense suicidal feeling.  "I was suicidal" (past) is deliberately not here.
     _rule(
         r"\b(?:im|i feel|im feeling|feeling|ive been(?: feeling)?|been(?: feeling)?|i get|getting|im getting|"
@@ -460,12 +472,17 @@ _PASSIVE: tuple[_Rule, ...] = (
           "wish"),
     _rule(r"\bwish (?:that )?id never been born\b", "wish"),
     _rule(r"\bwish (?:that )?i (?:wasnt|werent) (?:alive|here|born|around)\b", "wish"),
-    _rule(r"\bwish (?:that )?i could (?:just )?(?:die|disappear|stop existing|not wake up|sleep forever|"
-          r"go to sleep and never wake up)\b", "wish"),
+    _rule(r"\b(?:wish|wishing|hope|hoping|pray|praying) (?:that )?i (?:(?:would|could|will|might|just|would just|"
+          r"could just) )?(?:die|disappear|stop existing|not wake up|sleep forever|go to sleep and never wake up|"
+          r"get hit by)\b", "wish", "wishing", "hope", "hoping", "pray", "praying"),
+    _rule(r"\bdie in my sleep\b", "die in my sleep"),
     _rule(r"\b(?:wish|wishing|hope|hoping|pray|praying) (?:that )?i (?:just )?(?:dont|wont|wouldnt|never) "
           r"wake up\b", "wake up"),
     _rule(r"\b(?:go|went|fall) to sleep and never wake up\b", "never wake up"),
     _rule(r"\bwant to (?:not|stop) (?:exist|existing|be here|be alive|wake up)\b", "want to not", "want to stop"),
+    _rule(r"\b(?:easier|better|happier|simpler) (?:for (?:everyone|everybody|them|all of them|my \w+) )?(?:if i "
+          r"(?:was|were|wasnt|werent) (?:dead|gone|around|here|alive)|without me)\b",
+          "easier", "better", "happier", "simpler", also=("if", "without")),
     _rule(r"\bbetter off (?:dead|without me|if i (?:was|were|wasnt|werent) (?:dead|gone|here|around|alive)|"
           r"if i died|with me (?:dead|gone))\b", "better off"),
     _rule(r"\b(?:glad|happier|relieved) if i (?:was|were) (?:dead|gone)\b", "if i was", "if i were"),
@@ -476,8 +493,8 @@ _PASSIVE: tuple[_Rule, ...] = (
         r"anymore| like this| living)))",
         *_each(("want to", "wanting to"), ("be ", "exist", "wake", "keep living", "live", "go on")),
     ),
-    _rule(r"\b(?:(?:whats|what is) the|no) point (?:of|in) (?:living|being alive|going on|carrying on|"
-          r"me being here|existing|life)\b", "point"),
+    _rule(r"\b(?:(?:whats|what is) the|no) point (?:of|in) (?:me )?(?:living|being alive|going on|carrying on|"
+          r"being here|existing|life|staying alive)\b", "point"),
     _rule(r"\b(?:cant|dont) see (?:the|any) point (?:in|of) (?:going on|living|carrying on|being here|"
           r"being alive|life)\b", "point"),
     _rule(r"\b(?:tired|sick|exhausted) of (?:being alive|living|life|existing)\b",
@@ -493,6 +510,9 @@ _PASSIVE: tuple[_Rule, ...] = (
           "dead", also=("relief", "peaceful", "escape")),
     _rule(r"\bsuicidal (?:thoughts|feelings|ideation)\b", "suicidal"),
     _rule(r"\b(?:deserve to die|dont deserve to (?:live|be alive|be here|exist))\b", "deserve"),
+    # Self-harm urges: not in progress, but a reason to signpost.
+    _rule(r"\b(?:want to|wanting to|urge to|urges to|desperate to|really want to) (?:hurt|cut|harm|burn) myself\b",
+          *_each(("hurt", "cut", "harm", "burn"), ("myself",))),
     _rule(r"\b(?:thinking|think|thoughts) (?:about|of) (?:suicide|dying|death|ending it|not being here)\b",
           "suicide", "dying", "death", "ending it", "not being here"),
 )
@@ -515,11 +535,13 @@ _PLAN_CUES = _rule(
     r"(?:do|doing) it tonight|this is (?:it|the end)|no turning back|dont (?:try to )?stop me|"
     r"know what im going to do|(?:said|saying|say) (?:my )?goodbyes?|(?:wrote|written|writing|left) (?:a |my |"
     r"the )?note\b|(?:this is )?my last post|thank you (?:all |everyone )?for everything|"
-    r"goodbye(?: everyone| all| world)?|ill be gone|im done(?= *(?:$|[.,!?\n])))",
+    r"goodbye(?: everyone| all| world)?|ill be gone|im done(?= *(?:$|[.,!?\n]))|"
+    r"(?:going to|will|ill) (?:actually |finally |really |just )?do it\b|"
+    r"(?:everything|it all|all) (?:is )?(?:ready|sorted|planned|prepared|in place)\b)",
     "tonight is the night", "its time", "it is time", "ive a plan", "ive got a plan", "ive made", "ive decided",
     *_each(("picked", "chosen", "set"), ("a", "the")), "do it", "make it happen", "go through with it",
     "this is it", "this is the end", "turning back", "stop me", "going to do", "goodbye", "note", "last post",
-    "for everything", "ill be gone", "im done",
+    "for everything", "ill be gone", "im done", "everything", "all", "ready",
 )
 _MEANS = _rule(
     rf"\b(?:the|my|some|enough|a|all the) (?:{_PILLS}|rope|noose|blade|razor|gun)\b(?! (?:my doctor|my gp|"

@@ -115,7 +115,7 @@ class CrisisResource(BigIntAuditBase):
 
     name: Mapped[str] = mapped_column(String(120))
     region: Mapped[str] = mapped_column(String(80), default="")
-    phone: Mapped[str] = mapped_column(String(60), default="")
+    phone: Mapped[str] = mapped_column(String(120), default="")
     text: Mapped[str] = mapped_column(String(200), default="")
     url: Mapped[str] = mapped_column(String(300), default="")
     hours: Mapped[str] = mapped_column(String(80), default="")

@@ -166,8 +166,11 @@ class QueueService:
         flag = await self.session.get(Flag, flag_id)
         if flag is None:
             raise NotFound("We couldn't find that item in the queue.")
-        for post_id, priority, _ in await self._ordered():
-            if post_id == flag.post_id:
+        return await self.card_for_post(flag.post_id, reader)
+
+    async def card_for_post(self, post_id: int, reader: Reader) -> Card | None:
+        for candidate, priority, _ in await self._ordered():
+            if candidate == post_id:
                 cards = await self._cards([(post_id, priority)], reader)
                 return cards[0] if cards else None
         return None

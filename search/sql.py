@@ -138,22 +138,42 @@ class SqlSearchBackend:
         visible: list[ColumnElement[bool]] = [visible_posts(reader), visible_threads(reader)]
         if topic:
             visible.append(Topic.slug == topic)
+        offset = (page - 1) * PER_PAGE
         async with self._session(session) as s:
-            # Count what the reader may see, stopping past COUNT_CAP: beyond it the number only
-            # says "a lot", and counting every match of an everyday word costs a full join.
-            found = self._found(parsed)
-            counted = (select(literal(1)).select_from(self._joined(found, found.c.post_id)).where(*visible)
-                       .limit(COUNT_CAP + 1).subquery())
-            total = int(await s.scalar(select(func.count()).select_from(counted)) or 0)
-            ids: list[int] = []
-            if total > (page - 1) * PER_PAGE:
-                ranked, order = self._ranked(parsed)
-                ids = list(await s.scalars(
-                    select(Post.id).select_from(self._joined(ranked, ranked.c.post_id)).where(*visible)
-                    .order_by(order, Post.id.desc()).limit(PER_PAGE).offset((page - 1) * PER_PAGE)))
+            # The best few hundred of the window are enough for a page unless the reader's
+            # settings hide most of them; then the whole window is ranked.
+            for candidates in (offset + PER_PAGE * 5 + 50, RANK_WINDOW):
+                rows = (await s.execute(self._page(parsed, visible, candidates, offset))).all()
+                if len(rows) == PER_PAGE or candidates >= RANK_WINDOW or (rows and rows[0][2] <= candidates):
+                    break
+            ids = [r[0] for r in rows]
+            if rows and (rows[0][1] > COUNT_CAP or rows[0][2] < RANK_WINDOW):
+                visible_count = int(rows[0][1])
+            else:
+                # Nothing on this page, or a full window that the reader's settings thinned below
+                # the cap: count every match, not just the window.
+                visible_count = int(await s.scalar(self._count(self._found(parsed), visible)) or 0)
             snippets = await self._snippets(s, parsed, ids)
             hits = await hydrate(s, reader, ids, snippets)
-        return SearchResults(hits, min(total, COUNT_CAP), page, query=query, topic=topic, capped=total > COUNT_CAP)
+        return SearchResults(hits, min(visible_count, COUNT_CAP), page, query=query, topic=topic,
+                             capped=visible_count > COUNT_CAP)
+
+    def _page(self, parsed: ParsedQuery, visible: list[ColumnElement[bool]], candidates: int, offset: int) -> Any:
+        """One statement: the page's ids in rank order, the visible count in the window (stopping
+        past COUNT_CAP: beyond it the number only says "a lot"), and the window's size."""
+        window, order = self._window(parsed)
+        top = (select(window.c.post_id, window.c.rank).order_by(order).limit(candidates)
+               .cte("top").prefix_with("MATERIALIZED"))
+        in_window = select(func.count()).select_from(window).correlate(None).scalar_subquery()
+        return (select(Post.id, self._count(window, visible).correlate(None).scalar_subquery(), in_window)
+                .select_from(self._joined(top, top.c.post_id)).where(*visible)
+                .order_by(top.c.rank.asc() if self.sqlite else top.c.rank.desc(), Post.id.desc())
+                .limit(PER_PAGE).offset(offset))
+
+    def _count(self, matches: Any, visible: list[ColumnElement[bool]]) -> Any:
+        counted = (select(literal(1)).select_from(self._joined(matches, matches.c.post_id)).where(*visible)
+                   .limit(COUNT_CAP + 1).subquery())
+        return select(func.count()).select_from(counted)
 
     @staticmethod
     def _joined(matches: Any, key: ColumnElement[Any]) -> Any:
@@ -171,9 +191,9 @@ class SqlSearchBackend:
             query = select(_fts.c.rowid.label("post_id")).where(self._sqlite_match(parsed))
         else:
             query = select(_pg.c.post_id).where(_pg.c.document.op("@@")(self._tsquery(parsed)))
-        return query.cte("found").prefix_with("MATERIALIZED")
+        return query.order_by(literal_column("post_id").desc()).cte("found").prefix_with("MATERIALIZED")
 
-    def _ranked(self, parsed: ParsedQuery) -> tuple[Any, ColumnElement[Any]]:
+    def _window(self, parsed: ParsedQuery) -> tuple[Any, ColumnElement[Any]]:
         if self.sqlite:
             # bm25 is lower for better matches: ascending order puts the best first.
             rank = func.bm25(literal_column(TABLE), TITLE_WEIGHT, BODY_WEIGHT)
@@ -183,8 +203,8 @@ class SqlSearchBackend:
             tsquery = self._tsquery(parsed)
             query = (select(_pg.c.post_id, func.ts_rank(_pg.c.document, tsquery).label("rank"))
                      .where(_pg.c.document.op("@@")(tsquery)).order_by(_pg.c.post_id.desc()).limit(RANK_WINDOW))
-        ranked = query.cte("ranked").prefix_with("MATERIALIZED")
-        return ranked, ranked.c.rank.asc() if self.sqlite else ranked.c.rank.desc()
+        window = query.cte("window").prefix_with("MATERIALIZED")
+        return window, window.c.rank.asc() if self.sqlite else window.c.rank.desc()
 
     @staticmethod
     def _sqlite_match(parsed: ParsedQuery) -> ColumnElement[bool]:

@@ -168,8 +168,11 @@ class DiscussionPages(Controller):
             raise Forbidden("You can only change your own posts.")
         source = await discussions.source_of(post_id)
         thread = await discussions.thread_view(view.thread_id, reader)
-        chosen = [t.slug for t in (thread.tags if view.is_opening else view.tags) if t.slug != "other"]
-        other = next((t.note for t in view.tags if t.slug == "other"), "")
+        # A reply's own warnings, not its thread's (which view.tags includes, as readers see them).
+        own = thread.tags if view.is_opening else (await WarningService(db_session).post_tags([post_id])).get(
+            post_id, [])
+        chosen = [t.slug for t in own if t.slug != "other"]
+        other = next((t.note for t in own if t.slug == "other"), "")
         return render("discussions/edit_post.html", request, post=view, thread=thread,
                     values={"body": source, "title": thread.title, "other_warning": other}, errors={},
                     **await _composer_context(db_session, chosen + (["other"] if other else [])))

@@ -36,10 +36,11 @@ class WarningApi(Controller):
         gentle_for = choices.pop("gentle_for", None)
         choices.pop("gentle_until", None)
         modes = await warnings.validated_modes(choices)
+        if gentle is not None and not isinstance(gentle, bool):
+            raise Invalid("gentle_mode is true or false.", {"gentle_mode": "Use true or false."})
+        until = gentle_until(gentle_for or "off-switch") if gentle else None  # checked before anything is saved
         await warnings.save_member_modes(member, modes)
         if gentle is not None:
-            if not isinstance(gentle, bool):
-                raise Invalid("gentle_mode is true or false.")
-            await warnings.set_member_gentle(member, gentle_until(gentle_for or "off-switch") if gentle else None)
+            await warnings.set_member_gentle(member, until)
         prefs = await warnings.preferences(await warnings.reader_for(member))
         return {**prefs["modes"], "gentle_mode": prefs["gentle_mode"], "gentle_until": prefs["gentle_until"]}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -175,8 +175,12 @@ class WarningService:
 
     # --- tagging -------------------------------------------------------------------------
 
-    async def resolve(self, wanted: WarningInput) -> list[tuple[ContentWarning, str | None]]:
-        """The warnings named by slug (active ones only), plus "other" with the author's words."""
+    async def resolve(self, wanted: WarningInput,
+                      already: Collection[int] = ()) -> list[tuple[ContentWarning, str | None]]:
+        """The warnings named by slug, plus "other" with the author's words.
+
+        Only active warnings can be newly chosen; a retired one is accepted where it is `already` on
+        the content (old posts keep their tags)."""
         slugs = [s.strip() for s in wanted.slugs if s and s.strip()]
         other = (wanted.other or "").strip() or None
         if other and len(other) > 120:
@@ -186,7 +190,8 @@ class WarningService:
         if not slugs:
             return []
         found = {w.slug: w for w in await self.session.scalars(
-            select(ContentWarning).where(ContentWarning.slug.in_(set(slugs)), ContentWarning.retired.is_(False)))}
+            select(ContentWarning).where(ContentWarning.slug.in_(set(slugs))))
+            if not w.retired or w.id in already}
         unknown = sorted(set(slugs) - set(found))
         if unknown:
             raise Invalid("Some of those content warnings don't exist.",
@@ -197,18 +202,33 @@ class WarningService:
         return [(found[s], other if s == OTHER_SLUG else None) for s in dict.fromkeys(slugs)]
 
     async def set_thread_tags(self, thread_id: int, wanted: WarningInput, by: Member, by_moderator: bool) -> None:
-        resolved = await self.resolve(wanted)
-        await self.session.execute(delete(ThreadWarning).where(ThreadWarning.thread_id == thread_id))
-        for warning, note in resolved:
-            self.session.add(ThreadWarning(thread_id=thread_id, warning_id=warning.id, note=note,
-                                           added_by_id=by.id, by_moderator=by_moderator))
+        await self._replace_tags(ThreadWarning, "thread_id", thread_id, wanted, by, by_moderator)
 
     async def set_post_tags(self, post_id: int, wanted: WarningInput, by: Member, by_moderator: bool) -> None:
-        resolved = await self.resolve(wanted)
-        await self.session.execute(delete(PostWarning).where(PostWarning.post_id == post_id))
+        await self._replace_tags(PostWarning, "post_id", post_id, wanted, by, by_moderator)
+
+    async def _replace_tags(self, table: Any, owner: str, owner_id: int, wanted: WarningInput, by: Member,
+                            by_moderator: bool) -> None:
+        """Makes the tags on a thread or post what `by` asked for, with three things kept:
+
+        a tag already there keeps who added it (a moderator adding one doesn't make the author's
+        theirs); a tag a moderator added stays until a moderator removes it; and a retired warning
+        already there stays (it can't be chosen again, so an edit form can't offer it)."""
+        rows = (await self.session.execute(
+            select(table, ContentWarning.retired).join(ContentWarning, ContentWarning.id == table.warning_id)
+            .where(getattr(table, owner) == owner_id))).all()
+        existing = {row.warning_id: (row, retired) for row, retired in rows}
+        resolved = await self.resolve(wanted, already=existing.keys())
+        chosen = {warning.id for warning, _ in resolved}
+        for warning_id, (row, retired) in existing.items():
+            if warning_id not in chosen and not retired and (by_moderator or not row.by_moderator):
+                await self.session.delete(row)
         for warning, note in resolved:
-            self.session.add(PostWarning(post_id=post_id, warning_id=warning.id, note=note,
-                                         added_by_id=by.id, by_moderator=by_moderator))
+            if warning.id in existing:
+                existing[warning.id][0].note = note
+            else:
+                self.session.add(table(**{owner: owner_id}, warning_id=warning.id, note=note, added_by_id=by.id,
+                                       by_moderator=by_moderator))
 
     async def thread_tags(self, thread_ids: Sequence[int]) -> dict[int, list[Tag]]:
         return await self._tags(ThreadWarning, ThreadWarning.thread_id, thread_ids)
