@@ -252,7 +252,8 @@ class ActionService:
         texts: list[tuple[str, str | None]] = []
         if action in ("approve", "warnings") and status_before != "published" and post.status == "published":
             texts.append(({
-                "pending": f"Your post in {title} has been approved and everyone can see it now. Thank you for waiting.",
+                "pending": f"Your post in {title} has been approved and everyone can see it now. "
+                           "Thank you for waiting.",
                 "removed": f"Your appeal was accepted: your post in {title} is back for everyone to see.",
             }.get(status_before, f"A moderator has looked at your post in {title} and it's visible again. "
                                  "Sorry for the wait."), link))

@@ -161,6 +161,10 @@ def _rewrites(text: str) -> tuple[list[_Rewrite], set[str]]:
     the whole post.  The word set also gates the rules (see _Rule).
     """
     words = set(text.translate(_PROBE).split())
+    # Singular forms too, so a gate word like "goodbye" also admits "goodbyes".
+    words.update([w[:-1] for w in words if w.endswith("s")])
+    if any(w.isdigit() for w in words):
+        words.add("NUM")  # lets a gate ask for "any number" ("took 30 paracetamol")
     present = sorted(words & _WORDS.keys())
     plan = [_Rewrite(_WORD_SUBS[k], _WORDS[k]) for k in present]
     for k in present:
@@ -273,25 +277,97 @@ def _each(words: Iterable[str], tails: Iterable[str]) -> tuple[str, ...]:
 # someone-else check; after "im" it stands.
 _FUT = (
     r"(?:going to|about to|planning (?:to|on)|plan to|ready to|decided to|want to|need to|so i can"
-    r"|ill|im|i will|tonight i)"
+    r"|ill|im|i will|tonight i|tempted to|easy to|could just|could easily)"
 )
-_FUT_NEEDS = ("going to", "about to", "planning", "plan to", "ready to", "decided", "want to", "need to",
-              "so i can", "ill ", "im ", "i will", "tonight i")
+_FUT_NEEDS = (
+    "going to",
+    "about to",
+    "planning",
+    "plan to",
+    "ready to",
+    "decided",
+    "want to",
+    "need to",
+    "so i can",
+    "ill ",
+    "im ",
+    "i will",
+    "tonight i",
+    "tempted",
+    "easy",
+    "could",
+)
 _PILLS = (
     r"(?:pills?|tablets?|meds|medication|medicine|paracetamol|ibuprofen|aspirin|antidepressants|painkillers"
     r"|sleeping pills|insulin|co codamol|codeine|sertraline|tramadol)"
 )
-_PILL_NEEDS = ("pill", "pills", "tablet", "tablets", "meds", "medication", "medicine", "paracetamol", "ibuprofen",
-               "aspirin", "antidepressants", "painkillers", "insulin", "codamol", "codeine", "sertraline",
-               "tramadol")
+_PILL_NEEDS = (
+    "pill",
+    "pills",
+    "tablet",
+    "tablets",
+    "meds",
+    "medication",
+    "medicine",
+    "paracetamol",
+    "ibuprofen",
+    "aspirin",
+    "antidepressants",
+    "painkillers",
+    "insulin",
+    "codamol",
+    "codeine",
+    "sertraline",
+    "tramadol",
+)
 _QUANTITY = (
-    r"(?:all|every (?:single )?one|every(?: single)?|everything|the (?:whole|entire|rest)|most|half|"
-    r"(?:half |most of )?(?:a|the|my) (?:whole |full |half |new )?(?:load|lot|bunch|handful|packet|pack|box|bottle|"
-    r"strip|heap|tub|jar|blister|sheet)s?|two (?:packets|packs|boxes|bottles|strips)|loads|lots|\d+|"
-    r"ten|twenty|thirty|forty|fifty|a hundred)"
+    r"(?:all|every (?:single )?one|every(?: single)?|everything|(?:the|my) (?:whole|entire|rest)|most|half|"
+    r"(?:half |most of )?(?:a|the|my) (?:whole |full |half |new |big |huge |massive )?(?:load|lot|bunch|handful|"
+    r"packet|pack|box|bottle|strip|heap|tub|jar|blister|sheet)s?|two (?:packets|packs|boxes|bottles|strips)|"
+    r"loads|lots|\d+|ten|twenty|thirty|forty|fifty|a hundred)"
+)
+# Gate words for _QUANTITY ("NUM" stands for any number; see _rewrites).
+_QUANTITY_WORDS = (
+    "all",
+    "every",
+    "everything",
+    "whole",
+    "entire",
+    "rest",
+    "most",
+    "half",
+    "load",
+    "lot",
+    "bunch",
+    "handful",
+    "packet",
+    "pack",
+    "box",
+    "bottle",
+    "strip",
+    "heap",
+    "tub",
+    "jar",
+    "blister",
+    "sheet",
+    "boxes",
+    "loads",
+    "lots",
+    "NUM",
+    "ten",
+    "twenty",
+    "thirty",
+    "forty",
+    "fifty",
+    "hundred",
 )
 _OTHER_SELF = r"(?:himself|herself|themselves|themself)"
 _LIMB = r"(?:arms?|legs?|wrists?|thighs?|skin|stomach)"
+_RELATION = (
+    r"(?:friend|mate|bestie|mum|mom|mother|dad|father|brother|sister|son|daughter|partner|husband|wife|"
+    r"boyfriend|girlfriend|bf|gf|cousin|flatmate|roommate|housemate|uncle|aunt|nan|gran|grandma|grandad|"
+    r"grandpa|niece|nephew|colleague|kid|child|ex|neighbour|neighbor)s?"
+)
 
 # ---- in_progress: the act is happening or has just happened ---------------------------------------
 _IN_PROGRESS: tuple[_Rule, ...] = (
@@ -300,12 +376,17 @@ _IN_PROGRESS: tuple[_Rule, ...] = (
     _rule(r"\b(?:i|ive|just|already) (?:just |already )?(?:overdosed|odd)\b", "overdosed", "odd"),
     # A quantity of medication swallowed.  "I took my meds this morning" has no quantity, so stays quiet.
     _rule(
-        rf"\b(?:taken|took|swallowed|downed|necked) {_QUANTITY}\b[^.!?\n]{{0,40}}?\b(?:{_PILLS}|in the "
-        r"(?:medicine |bathroom )?(?:cabinet|cupboard)|my prescription)",
-        "taken", "took", "swallowed", "downed", "necked",
+        rf"\b(?:taken|took|swallowed|downed|necked) {_QUANTITY}\b[^.!?\n]{{0,40}}?\b(?:{_PILLS}|in (?:the|my) "
+        r"(?:medicine |bathroom |kitchen )?(?:cabinet|cupboard|drawer)|prescription|supply|stash)",
+        "taken",
+        "took",
+        "swallowed",
+        "downed",
+        "necked",
+        also=(*_QUANTITY_WORDS, "prescription", "supply", "stash"),
     ),
     _rule(r"\b(?:taken|took|swallowed|downed) (?:them|it) all\b", "them all", "it all"),
-    _rule(rf"\b{_PILLS} (?:are |is )?in (?:me|my system)\b", "in me", "in my system"),
+    _rule(rf"\b{_PILLS} (?:are |is )?in (?:me|my system)\b", "in me", "in my system", also=_PILL_NEEDS),
     # Self-harm in progress.  "cutting" needs a self-harm continuation, so "cutting back on sugar" and
     # "cutting my hair" stay quiet.
     _rule(
@@ -313,41 +394,77 @@ _IN_PROGRESS: tuple[_Rule, ...] = (
         r"and (?:i )?cant stop)))",
         "cutting",
     ),
-    _rule(r"\bim (?:\w+ )?(?:self harming|burning myself|hurting myself|harming myself)\b", "self harming",
-          "burning myself", "hurting myself", "harming myself"),
+    _rule(
+        r"\bim (?:\w+ )?(?:self harming|burning myself|hurting myself|harming myself)\b",
+        "self harming",
+        "burning myself",
+        "hurting myself",
+        "harming myself",
+    ),
     # The bare participle is the act itself: "cutting my arms right now".  "I want to stop cutting myself"
     # is caught by the negation check and "used to" by the past check.
-    _rule(rf"\b(?:cutting|burning|hurting|harming) (?:myself|my {_LIMB})\b",
-          *_each(("cutting", "burning", "hurting", "harming"), ("myself", "my"))),
+    _rule(
+        rf"\b(?:cutting|burning|hurting|harming) (?:myself|my {_LIMB})\b",
+        *_each(("cutting", "burning", "hurting", "harming"), ("myself", "my")),
+    ),
     _rule(r"\b(?:doing|done) self harm (?:right now|now|again)\b", "self harm"),
-    _rule(r"\b(?:ive|i) just (?:cut|hurt|burned|burnt|harmed) (?:myself|my (?:arms?|legs?|wrists?|thighs?))\b",
-          *_each(("just",), ("cut", "hurt", "burned", "burnt", "harmed"))),
+    _rule(
+        r"\b(?:ive|i) just (?:cut|hurt|burned|burnt|harmed) (?:myself|my (?:arms?|legs?|wrists?|thighs?))\b",
+        *_each(("just",), ("cut", "hurt", "burned", "burnt", "harmed")),
+    ),
     # Recent self-harm counts as in progress: the person needs first aid and support now.
-    _rule(r"\b(?:cut|hurt|burned|burnt|harmed) myself (?:again|(?:really |too |so )?(?:deep|badly|bad)|tonight"
-          r"|right now|last night|this morning|today|earlier)\b",
-          *_each(("cut", "hurt", "burned", "burnt", "harmed"), ("myself",))),
-    _rule(r"\b(?:been|started|start|keep|am|im) (?:self harming|cutting|hurting myself|burning myself) again\b",
-          "again"),
-    _rule(r"\bself harmed (?:again|tonight|last night|this morning|today|earlier)\b|\brelapsed (?:and|with) "
-          r"(?:cut|self harm|hurt myself|burned)", "self harmed", "relapsed"),
+    _rule(
+        r"\b(?:cut|hurt|burned|burnt|harmed) myself (?:again|(?:really |too |so )?(?:deep|badly|bad)|tonight"
+        r"|right now|last night|this morning|today|earlier)\b",
+        *_each(("cut", "hurt", "burned", "burnt", "harmed"), ("myself",)),
+    ),
+    _rule(
+        r"\b(?:been|started|start|keep|am|im) (?:self harming|cutting|hurting myself|burning myself) again\b", "again"
+    ),
+    _rule(
+        r"\bself harmed (?:again|tonight|last night|this morning|today|earlier)\b|\brelapsed (?:and|with) "
+        r"(?:cut|self harm|hurt myself|burned)",
+        "self harmed",
+        "relapsed",
+    ),
     _rule(r"\bcut (?:too|really|so) deep\b", "deep"),
     _rule(r"\b(?:wont|cant|doesnt|isnt|not) stop(?:ping)? bleeding\b", "bleeding"),
     _rule(r"\b(?:im|its|still) bleeding (?:a lot|loads|so much|heavily|badly|everywhere|through)\b", "bleeding"),
     _rule(r"\bblood everywhere\b", "blood everywhere"),
-    # At a drop or on a line.  Bare "on the edge" is emotional, so the edge must belong to a place.
+    # At a drop or on a line.  Bare "on the edge" is emotional, so the edge must belong to a place; a roof or
+    # bridge is an ordinary place ("standing on the bridge watching the sunset") unless something says now.
     _rule(
-        r"\b(?:im|currently|right now|sat|sitting|standing|stood)(?: \w+){0,2}? (?:on|at) (?:the )?(?:ledge|"
-        r"railings?|roof|rooftop|bridge|cliff edge|train tracks|tracks|railway line|edge of (?:the |a |my )?"
-        r"(?:bridge|roof|cliff|building|platform|balcony|car park))\b",
-        "ledge", "railing", "railings", "roof", "rooftop", "bridge", "cliff", "tracks", "railway", "edge of",
+        r"\b(?:im|currently|right now|sat|sitting|standing|stood)(?: \w+){0,2}? (?:on|at) (?:the )?(?:\w+ )?(?:ledge|"
+        r"railings?|cliff edge|train tracks|tracks|railway line|edge of (?:the |a |my )?(?:\w+ )?(?:bridge|roof|"
+        r"cliff|building|platform|balcony|car park|multi storey))\b",
+        "ledge",
+        "railing",
+        "cliff",
+        "tracks",
+        "railway",
+        "edge of",
     ),
-    _rule(r"\bengine running\b[^.!?\n]{0,40}\bgarage\b|\bgarage\b[^.!?\n]{0,60}\bengine running\b",
-          "engine running"),
+    _rule(
+        r"\b(?:currently|right now) (?:\w+ ){0,2}?(?:on|at) (?:the )?(?:\w+ )?(?:roof|rooftop|bridge)\b|"
+        r"\b(?:im|sat|sitting|standing|stood)(?: \w+){0,2}? on (?:the )?(?:\w+ )?(?:roof|rooftop|bridge)\b"
+        r"(?=[^.!?\n]{0,50}\b(?:right now|over the (?:side|edge)|looking down|jump|goodbye|not sure why|"
+        r"dont know why))",
+        "roof",
+        "rooftop",
+        "bridge",
+    ),
+    _rule(r"\b(?:legs|feet) over the (?:side|edge)\b", "over the side", "over the edge"),
+    _rule(r"\bengine running\b[^.!?\n]{0,40}\bgarage\b|\bgarage\b[^.!?\n]{0,60}\bengine running\b", "engine running"),
     _rule(r"\b(?:rope|noose|belt|ligature) (?:is )?(?:around|round|on) my neck\b", "my neck"),
-    _rule(r"\bhose(?:pipe)?\b[^.!?\n]{0,40}\b(?:car|exhaust)\b|\b(?:car|exhaust)\b[^.!?\n]{0,40}\bhose(?:pipe)?\b",
-          "hose", "hosepipe"),
-    _rule(r"\b(?:i|ive) just (?:cut|self harmed|relapsed)(?= *(?:$|[.,!?\n]| and\b| again| tonight| deep))",
-          *_each(("just",), ("cut", "self", "relapsed"))),
+    _rule(
+        r"\bhose(?:pipe)?\b[^.!?\n]{0,40}\b(?:car|exhaust)\b|\b(?:car|exhaust)\b[^.!?\n]{0,40}\bhose(?:pipe)?\b",
+        "hose",
+        "hosepipe",
+    ),
+    _rule(
+        r"\b(?:i|ive) just (?:cut|self harmed|relapsed)(?= *(?:$|[.,!?\n]| and\b| again| tonight| deep))",
+        *_each(("just",), ("cut", "self", "relapsed")),
+    ),
     _rule(r"\bneed(?:s)? stitches\b", "stitches"),
 )
 
@@ -359,18 +476,32 @@ _INTENT: tuple[_Rule, ...] = (
         r"\b(?:kill|killing|off|offing|hang|hanging|drown|drowning|shoot|shooting|poison|poisoning|gas|"
         r"gassing|suffocate|suffocating) myself\b",
         *_each(("kill", "off", "hang", "drown", "shoot", "poison", "gas", "suffocate", "suffocating"), ("myself",)),
-        "killing myself", "offing myself", "hanging myself", "drowning myself", "shooting myself",
-        "poisoning myself", "gassing myself",
+        "killing myself",
+        "offing myself",
+        "hanging myself",
+        "drowning myself",
+        "shooting myself",
+        "poisoning myself",
+        "gassing myself",
     ),
-    _rule(r"\b(?:end|ending|take|taking) my (?:own )?life\b",
-          *_each(("end", "ending", "take", "taking"), ("my life", "my own life"))),
+    _rule(
+        r"\b(?:end|ending|take|taking) my (?:own )?life\b",
+        *_each(("end", "ending", "take", "taking"), ("my life", "my own life")),
+    ),
     _rule(r"\bcommit(?:ting)? suicide\b", "suicide"),
     # "planning my suicide", "my suicide" as the writer's own plan; "my suicide attempt" is history.
-    _rule(r"\bmy (?:own )?(?:suicide|death)\b(?! (?:attempt|attempts|note from|risk))", "my suicide",
-          "my death", also=("plan", "planning", "planned", "my suicide")),
+    _rule(
+        r"\bmy (?:own )?(?:suicide|death)\b(?! (?:attempt|attempts|note from|risk))",
+        "my suicide",
+        "my death",
+        also=("plan", "planning", "planned", "my suicide"),
+    ),
     # Imminent self-harm with a lead-in.
-    _rule(r"\b(?:about to|going to|need to|ready to) (?:\w+ )?(?:hurt|cut|harm|burn) myself\b",
-          *_each(("hurt", "cut", "harm", "burn"), ("myself",)), also=("about", "going", "need", "ready")),
+    _rule(
+        r"\b(?:about to|going to|need to|ready to) (?:\w+ )?(?:hurt|cut|harm|burn) myself\b",
+        *_each(("hurt", "cut", "harm", "burn"), ("myself",)),
+        also=("about", "going", "need", "ready"),
+    ),
     # Present-tense suicidal feeling.  "I was suicidal" (past) is deliberately not here.
     _rule(
         r"\b(?:im|i feel|im feeling|feeling|ive been(?: feeling)?|been(?: feeling)?|i get|getting|im getting|"
@@ -380,7 +511,7 @@ _INTENT: tuple[_Rule, ...] = (
     ),
     # "end it" only with a lead-in; "end it with him" / "end things with her" is a break-up.
     _rule(
-        rf"\b(?:{_FUT}|time to|its time to|thinking (?:about|of)|finally|just) (?:just |finally |going to )?"
+        rf"\b(?:{_FUT}|time to|its time to|thinking (?:about|of)|feel like|finally|just) (?:just |finally |going to )?"
         r"(?:end|ending) (?:it|things|everything|my suffering|the pain)\b(?! (?:with|between|off)\b)",
         *_each(("end", "ending"), ("it", "things", "everything", "my suffering", "the pain")),
     ),
@@ -389,74 +520,156 @@ _INTENT: tuple[_Rule, ...] = (
     _rule(
         r"\b(?:thinking|think|thought|thoughts) (?:about|of) (?:driving|crashing|jumping|stepping|walking|throwing"
         r" myself|overdosing|taking all|hanging|drowning|slitting)\b",
-        *_each(("about", "of"), ("driving", "crashing", "jumping", "stepping", "walking", "throwing",
-                                 "overdosing", "taking", "hanging", "drowning", "slitting")),
+        *_each(
+            ("about", "of"),
+            (
+                "driving",
+                "crashing",
+                "jumping",
+                "stepping",
+                "walking",
+                "throwing",
+                "overdosing",
+                "taking",
+                "hanging",
+                "drowning",
+                "slitting",
+            ),
+        ),
     ),
-    _rule(r"\b(?:ill|im going to) be dead (?:by (?:the )?(?:morning|tomorrow|tonight|weekend)|tomorrow|tonight|"
-          r"soon)\b", "be dead"),
+    # Clinical "can't keep myself safe" is how people often say it to a professional.
+    _rule(r"\b(?:cant|dont think i can|not sure i can|unable to) (?:stay|keep myself|be) safe\b", "safe"),
+    _rule(
+        r"\b(?:dont think|not sure|doubt) (?:ill|im going to|i will) (?:be alive|be here|still be here|"
+        r"still be alive|make it) (?:next|by|tomorrow|much longer|through|this time)",
+        "think",
+        "sure",
+        "doubt",
+    ),
+    _rule(r"\b(?:use|turn) (?:it|them|this|that|the \w+) on myself\b", "on myself"),
+    _rule(
+        r"\b(?:ill|im going to) be dead (?:by (?:the )?(?:morning|tomorrow|tonight|weekend)|tomorrow|tonight|"
+        r"soon)\b",
+        "be dead",
+    ),
     # A method with a lead-in.
     _rule(
         rf"\b{_FUT} (?:\w+ ){{0,3}}?(?:jump (?:off|from|in front of|under)|throw myself|step in front of|"
-        r"walk (?:in front of|into (?:the sea|traffic))|overdose|od\b|slit my|cut my wrists|"
+        r"walk (?:in front of|into (?:the )?(?:sea|traffic|river|lake|canal|water|ocean))|overdose|od\b|slit my|"
+        r"cut my wrists|"
         r"drive (?:\w+ ){0,2}?(?:into|off)|crash my car)\b",
-        "jump", "throw myself", "step in front", "walk in front", "walk into", "overdose", " od", "slit my",
-        "wrists", "drive", "crash my car",
+        "jump",
+        "throw myself",
+        "step in front",
+        "walk in front",
+        "walk into",
+        "overdose",
+        " od",
+        "slit my",
+        "wrists",
+        "drive",
+        "crash my car",
         also=_FUT_NEEDS,
     ),
     # "take all my tablets" needs the quantity: "take my tablets" is what people are meant to do.
     _rule(
         rf"\b{_FUT} (?:\w+ ){{0,3}}?(?:(?:take|swallow) {_QUANTITY} (?:of )?(?:my |the |those |these )?"
         rf"(?:{_PILLS})|(?:take|swallow) (?:them|it) all)\b",
-        "take", "swallow",
+        *_each(("take", "swallow"), (*_QUANTITY_WORDS, "them", "it")),
         also=_FUT_NEEDS,
     ),
     # A bare "I'll jump" at the end of a clause ("this time I'll jump"); "going to jump in the shower"
     # has a continuation and stays quiet.
-    _rule(r"\b(?:ill|im going to|going to|about to) jump(?= *(?:$|[.,!?\n]| tonight| today| tomorrow| now))",
-          "jump"),
+    _rule(r"\b(?:ill|im going to|going to|about to) jump(?= *(?:$|[.,!?\n]| tonight| today| tomorrow| now))", "jump"),
     # Stockpiling is a plan in itself.
     _rule(
-        rf"\b(?:saving|saved|stockpiling|stockpiled|hoarding|hoarded|collecting) (?:up )?(?:my |the |some )?"
+        rf"\b(?:saving|saved|stockpiling|stockpiled|hoarding|hoarded|collecting) (?:up )?(?:my |the |some |enough )?"
         rf"{_PILLS}\b(?![^.!?\n]{{0,30}}\b(?:in case|for later|for emergencies)\b)",
-        "saving", "saved", "stockpiling", "stockpiled", "hoarding", "hoarded", "collecting",
+        "saving",
+        "saved",
+        "stockpiling",
+        "stockpiled",
+        "hoarding",
+        "hoarded",
+        "collecting",
     ),
     _rule(rf"\b{_PILLS} saved up\b", "saved up"),
     # Unambiguous farewells.  "this is my last post" or "goodbye everyone" alone are not here (people
     # leave forums); they count as cues in the post-level rule.
-    _rule(r"\b(?:suicide note|goodbye (?:notes?|letters?)|goodbye forever|this is goodbye)\b", "goodbye",
-          "suicide note"),
+    _rule(
+        r"\b(?:suicide note|goodbye (?:notes?|letters?)|goodbye forever|this is goodbye)\b", "goodbye", "suicide note"
+    ),
     _rule(r"\bby the time (?:you|anyone|someone|somebody) (?:reads?|sees?|finds?) this\b", "by the time"),
-    _rule(r"\b(?:wont|will not) be (?:here|around|alive) (?:tomorrow|by (?:the )?morning|much longer)\b",
-          "wont be"),
+    _rule(r"\b(?:wont|will not) be (?:here|around|alive) (?:tomorrow|by (?:the )?morning|much longer)\b", "wont be"),
 )
 
 # ---- danger: the writer (or someone with them) is at risk from a person or situation right now -------
 _DANGER: tuple[_Rule, ...] = (
     _rule(r"\b(?:im not|not feeling|dont feel|never feel) safe\b", "safe"),
-    _rule(r"\b(?:scared|afraid|terrified|frightened|fear(?:ing)?) for my (?:life|safety)\b", "for my life",
-          "for my safety"),
+    _rule(
+        r"\b(?:scared|afraid|terrified|frightened|fear(?:ing)?) for my (?:life|safety)\b",
+        "for my life",
+        "for my safety",
+    ),
     _rule(
         r"\b(?:trying to|is|are|keeps?) (?:break(?:ing)?|get(?:ting)?|kick(?:ing)?|smash(?:ing)?) (?:in(?:to)? |"
         r"down )?(?:my|the) (?:house|flat|home|room|door|window)\b",
-        "break", "breaking", "get", "getting", "kick", "kicks", "kicking", "smash", "smashing", "keep", "keeps",
+        "break",
+        "breaking",
+        "get",
+        "getting",
+        "kick",
+        "kicks",
+        "kicking",
+        "smash",
+        "smashing",
+        "keep",
+        "keeps",
         also=("house", "flat", "home", "room", "door", "window"),
     ),
     _rule(
         r"\b(?:hes|shes|theyre|he|she|they|someone|somebody)(?: \w+)?(?: has| have)?(?: got)? (?:a|an|his|her|"
         r"their) (?:knife|gun|weapon|blade|axe|hammer)\b",
-        "knife", "gun", "weapon", "blade", "axe", "hammer",
+        "knife",
+        "gun",
+        "weapon",
+        "blade",
+        "axe",
+        "hammer",
     ),
-    _rule(r"\b(?:strangled|choked|stabbed|attacked|assaulted|raped) me (?:tonight|today|just now|again|earlier)\b",
-          *_each(("strangled", "choked", "stabbed", "attacked", "assaulted", "raped"), ("me",))),
+    _rule(
+        r"\b(?:outside|at the door|in the house|downstairs|upstairs|coming|here) with an? (?:knife|gun|weapon|bat|"
+        r"baseball bat|machete|axe|hammer|crowbar)\b",
+        "knife",
+        "gun",
+        "weapon",
+        "bat",
+        "machete",
+        "axe",
+        "hammer",
+        "crowbar",
+    ),
+    _rule(
+        r"\b(?:strangled|choked|stabbed|attacked|assaulted|raped) me (?:tonight|today|just now|again|earlier)\b",
+        *_each(("strangled", "choked", "stabbed", "attacked", "assaulted", "raped"), ("me",)),
+    ),
     # Someone else about to die or having just tried.
     _rule(
         rf"\b(?:hes|shes|theyre|theyve|he|she|they) (?:\w+ )?(?:taken|took|swallowed) (?:an? )?(?:overdose|"
         rf"{_QUANTITY} (?:of )?(?:his |her |their )?{_PILLS})\b",
-        "taken", "took", "swallowed",
+        "taken",
+        "took",
+        "swallowed",
         also=("overdose", *_PILL_NEEDS),
     ),
-    _rule(r"\b(?:hes|shes|theyre) (?:\w+ )?(?:on|at) (?:the )?(?:bridge|roof|ledge|edge|tracks|train tracks)\b",
-          "bridge", "roof", "ledge", "edge", "tracks"),
+    _rule(
+        r"\b(?:hes|shes|theyre) (?:\w+ )?(?:on|at) (?:the )?(?:bridge|roof|ledge|edge|tracks|train tracks)\b",
+        "bridge",
+        "roof",
+        "ledge",
+        "edge",
+        "tracks",
+    ),
     _rule(
         rf"\b(?:is|hes|shes|theyre|are) going to (?:kill {_OTHER_SELF}|jump\b|end (?:it|his life|her life|"
         r"their life))",
@@ -468,53 +681,126 @@ _DANGER: tuple[_Rule, ...] = (
 _PASSIVE: tuple[_Rule, ...] = (
     _rule(r"\b(?:want|wanting|wanted) to (?:die|be dead)\b", "to die", "to be dead"),
     _rule(r"\b(?:id|i) rather (?:be dead|die)\b", "rather"),
-    _rule(r"\bwish (?:that )?(?:i|id) (?:was|were|could (?:just )?be|had) (?:dead|gone|never been born)\b",
-          "wish"),
+    _rule(r"\bwish (?:that )?(?:i|id) (?:was|were|could (?:just )?be|had) (?:dead|gone|never been born)\b", "wish"),
     _rule(r"\bwish (?:that )?id never been born\b", "wish"),
     _rule(r"\bwish (?:that )?i (?:wasnt|werent) (?:alive|here|born|around)\b", "wish"),
-    _rule(r"\b(?:wish|wishing|hope|hoping|pray|praying) (?:that )?i (?:(?:would|could|will|might|just|would just|"
-          r"could just) )?(?:die|disappear|stop existing|not wake up|sleep forever|go to sleep and never wake up|"
-          r"get hit by)\b", "wish", "wishing", "hope", "hoping", "pray", "praying"),
+    _rule(
+        r"\b(?:wish|wishing|hope|hoping|pray|praying) (?:that )?i (?:(?:would|could|will|might|just|would just|"
+        r"could just) )?(?:die|disappear|stop existing|not wake up|sleep forever|go to sleep and never wake up|"
+        r"get hit by)\b",
+        "wish",
+        "wishing",
+        "hope",
+        "hoping",
+        "pray",
+        "praying",
+    ),
     _rule(r"\bdie in my sleep\b", "die in my sleep"),
-    _rule(r"\b(?:wish|wishing|hope|hoping|pray|praying) (?:that )?i (?:just )?(?:dont|wont|wouldnt|never) "
-          r"wake up\b", "wake up"),
+    _rule(
+        r"\bwish (?:that )?(?:i|id) (?:had )?(?:died|not survived|never woken up|been killed|never been born)\b", "wish"
+    ),
+    _rule(r"\b(?:want to|just want to|wish i could) (?:go to )?sleep forever\b", "sleep forever"),
+    _rule(r"\b(?:isnt|not|no longer|never) worth (?:living|being alive|staying alive)\b", "worth"),
+    _rule(r"\bcant (?:go on|carry on|keep going)(?= *(?:$|[.,!?\n]| anymore| like this| living))", "cant"),
+    _rule(r"\bfeel like (?:dying|i want to die|i should die|i should be dead)\b", "feel like"),
+    _rule(
+        r"\b(?:wish|wishing|hope|hoping|pray|praying) (?:that )?i (?:just )?(?:dont|wont|wouldnt|never) "
+        r"wake up\b",
+        "wake up",
+    ),
     _rule(r"\b(?:go|went|fall) to sleep and never wake up\b", "never wake up"),
     _rule(r"\bwant to (?:not|stop) (?:exist|existing|be here|be alive|wake up)\b", "want to not", "want to stop"),
-    _rule(r"\b(?:easier|better|happier|simpler) (?:for (?:everyone|everybody|them|all of them|my \w+) )?(?:if i "
-          r"(?:was|were|wasnt|werent) (?:dead|gone|around|here|alive)|without me)\b",
-          "easier", "better", "happier", "simpler", also=("if", "without")),
-    _rule(r"\bbetter off (?:dead|without me|if i (?:was|were|wasnt|werent) (?:dead|gone|here|around|alive)|"
-          r"if i died|with me (?:dead|gone))\b", "better off"),
+    _rule(
+        r"\b(?:easier|better|happier|simpler) (?:for (?:everyone|everybody|them|all of them|my \w+) )?(?:if i "
+        r"(?:was|were|wasnt|werent) (?:dead|gone|around|here|alive)|without me)\b",
+        "easier",
+        "better",
+        "happier",
+        "simpler",
+        also=("if", "without"),
+    ),
+    _rule(
+        r"\bbetter off (?:not existing|not being here|not alive|"
+        r"dead|without me|if i (?:was|were|wasnt|werent) (?:dead|gone|here|around|alive)|"
+        r"if i died|with me (?:dead|gone))\b",
+        "better off",
+    ),
     _rule(r"\b(?:glad|happier|relieved) if i (?:was|were) (?:dead|gone)\b", "if i was", "if i were"),
     # The negation is part of the ideation here.  "live like this" / "live with my parents" are not.
     _rule(
-        r"\b(?:dont|not|never) want(?:ing)? to (?:be here|be alive|exist|be around|wake up|keep living|"
+        r"\b(?:dont|not|never) (?:think i |really |even )?want(?:ing)? to (?:be here|be alive|exist|be around|"
+        r"wake up|keep living|"
         r"live(?! (?:like|with|in|there|here|near|at|on|alone|together|abroad))\b|go on(?= *(?:$|[.,!?\n]| "
         r"anymore| like this| living)))",
         *_each(("want to", "wanting to"), ("be ", "exist", "wake", "keep living", "live", "go on")),
     ),
-    _rule(r"\b(?:(?:whats|what is) the|no) point (?:of|in) (?:me )?(?:living|being alive|going on|carrying on|"
-          r"being here|existing|life|staying alive)\b", "point"),
-    _rule(r"\b(?:cant|dont) see (?:the|any) point (?:in|of) (?:going on|living|carrying on|being here|"
-          r"being alive|life)\b", "point"),
-    _rule(r"\b(?:tired|sick|exhausted) of (?:being alive|living|life|existing)\b",
-          *_each(("tired", "sick", "exhausted"), ("of",))),
-    _rule(r"\bnobody (?:would|will|is going to) (?:even )?(?:notice|care|miss me)(?: \w+)? if i (?:died|"
-          r"was gone|disappeared|wasnt here|killed myself|was dead)\b", "nobody"),
+    _rule(
+        r"\b(?:(?:whats|what is) the|no) point (?:of|in) (?:me )?(?:living|being alive|going on|carrying on|"
+        r"being here|existing|life|staying alive)\b",
+        "point",
+    ),
+    _rule(
+        r"\b(?:cant|dont) see (?:the|any) point (?:in|of) (?:going on|living|carrying on|being here|"
+        r"being alive|life)\b",
+        "point",
+    ),
+    _rule(
+        r"\b(?:tired|sick|exhausted) of (?:being alive|living|life|existing)\b",
+        *_each(("tired", "sick", "exhausted"), ("of",)),
+    ),
+    _rule(
+        r"\bnobody (?:would|will|is going to) (?:even )?(?:notice|care|miss me)(?: \w+)? if i (?:died|"
+        r"was gone|disappeared|wasnt here|killed myself|was dead)\b",
+        "nobody",
+    ),
     _rule(r"\bnobody (?:would|will) (?:even )?miss me\b", "nobody"),
+    _rule(
+        r"\bif i (?:died|was gone|disappeared|killed myself)\b[^.!?\n]{0,30}\bnobody (?:would|will) (?:even )?"
+        r"(?:notice|care|miss me)",
+        "nobody",
+    ),
     _rule(r"\bdisappear (?:forever|for good|and never come back)\b", "disappear"),
-    _rule(r"\bhit by a (?:bus|car|train|lorry|truck)\b[^.!?\n]{0,40}\b(?:wouldnt (?:mind|care)|relief|"
-          r"be nice|be ok|wouldnt be so bad|be a blessing)\b", "hit by"),
+    _rule(
+        r"\bhit by a (?:bus|car|train|lorry|truck)\b[^.!?\n]{0,40}\b(?:wouldnt (?:mind|care)|relief|"
+        r"be nice|be ok|wouldnt be so bad|be a blessing)\b",
+        "hit by",
+    ),
     _rule(r"\b(?:hope|wish) i (?:get|got) hit by a\b", "hit by"),
-    _rule(r"\b(?:death|dying|being dead)\b[^.!?\n]{0,40}\b(?:relief|peaceful|escape)\b", "death", "dying",
-          "dead", also=("relief", "peaceful", "escape")),
+    _rule(
+        r"\b(?:death|dying|being dead)\b[^.!?\n]{0,40}\b(?:relief|peaceful|escape)\b",
+        "death",
+        "dying",
+        "dead",
+        also=("relief", "peaceful", "escape"),
+    ),
     _rule(r"\bsuicidal (?:thoughts|feelings|ideation)\b", "suicidal"),
+    _rule(
+        r"\b(?:no reason|nothing(?: left)?|nobody|no one) (?:for me )?to (?:live|be alive|stay alive|go on|"
+        r"keep going)(?: for)?\b",
+        "reason",
+        "nothing",
+        "nobody",
+    ),
+    _rule(r"\b(?:imagining|imagine|picturing|picture|planning|plan) my (?:own )?funeral\b", "funeral"),
+    _rule(
+        r"\bwant (?:it all|everything|my life|all of this|it|this) (?:all )?to (?:be over|end)\b",
+        "want",
+        also=("over", "end"),
+    ),
     _rule(r"\b(?:deserve to die|dont deserve to (?:live|be alive|be here|exist))\b", "deserve"),
     # Self-harm urges: not in progress, but a reason to signpost.
-    _rule(r"\b(?:want to|wanting to|urge to|urges to|desperate to|really want to) (?:hurt|cut|harm|burn) myself\b",
-          *_each(("hurt", "cut", "harm", "burn"), ("myself",))),
-    _rule(r"\b(?:thinking|think|thoughts) (?:about|of) (?:suicide|dying|death|ending it|not being here)\b",
-          "suicide", "dying", "death", "ending it", "not being here"),
+    _rule(
+        r"\b(?:want to|wanting to|urge to|urges to|desperate to|really want to) (?:hurt|cut|harm|burn) myself\b",
+        *_each(("hurt", "cut", "harm", "burn"), ("myself",)),
+    ),
+    _rule(
+        r"\b(?:thinking|think|thoughts) (?:about|of) (?:suicide|dying|death|ending it|not being here)\b",
+        "suicide",
+        "dying",
+        "death",
+        "ending it",
+        "not being here",
+    ),
 )
 
 _RULES: dict[CrisisCategory, tuple[_Rule, ...]] = {
@@ -528,30 +814,86 @@ _RULES: dict[CrisisCategory, tuple[_Rule, ...]] = {
 
 # A plan, a time, or a farewell.  "tonight is the night" alone might be a date; with the pills in hand
 # it is not.  Two different cues together ("tonight is the night", "said goodbye to my cat") also count.
-_PLAN_CUES = _rule(
-    r"\b(?:tonight is the night|(?:its|it is) time\b|ive (?:got )?(?:a plan|made a plan|made up my mind|"
-    r"decided)|(?:picked|chosen|set) (?:a|the) (?:date|day|time)|(?:going to|will) do it"
-    r"(?: tonight| today| tomorrow| this weekend| now|$)|(?:going to) (?:make it happen|go through with it)|"
-    r"(?:do|doing) it tonight|this is (?:it|the end)|no turning back|dont (?:try to )?stop me|"
-    r"know what im going to do|(?:said|saying|say) (?:my )?goodbyes?|(?:wrote|written|writing|left) (?:a |my |"
-    r"the )?note\b|(?:this is )?my last post|thank you (?:all |everyone )?for everything|"
-    r"goodbye(?: everyone| all| world)?|ill be gone|im done(?= *(?:$|[.,!?\n]))|"
-    r"(?:going to|will|ill) (?:actually |finally |really |just )?do it\b|"
-    r"(?:everything|it all|all) (?:is )?(?:ready|sorted|planned|prepared|in place)\b)",
-    "tonight is the night", "its time", "it is time", "ive a plan", "ive got a plan", "ive made", "ive decided",
-    *_each(("picked", "chosen", "set"), ("a", "the")), "do it", "make it happen", "go through with it",
-    "this is it", "this is the end", "turning back", "stop me", "going to do", "goodbye", "note", "last post",
-    "for everything", "ill be gone", "im done", "everything", "all", "ready",
+_PLAN_CUES: tuple[_Rule, ...] = (
+    _rule(r"\btonight is the night\b", "tonight is the night"),
+    _rule(r"\b(?:its|it is) time\b", "its time", "it is time"),
+    _rule(r"\bive (?:got )?(?:a plan|made a plan|made up my mind|decided)\b", "ive plan", "ive made", "ive decided"),
+    _rule(
+        r"\b(?:picked|chosen|set) (?:a|the) (?:date|day|time)\b",
+        *_each(("picked", "chosen", "set"), ("date", "day", "time")),
+    ),
+    _rule(
+        r"\b(?:going to|will|ill) (?:actually |finally |really |just )?do it\b|\b(?:do|doing) it tonight\b|"
+        r"\bgoing to (?:make it happen|go through with it)\b",
+        "do it",
+        "make it happen",
+        "go through with it",
+    ),
+    _rule(
+        r"\bthis is (?:it|the end)\b|\bno turning back\b|\bdont (?:try to )?stop me\b|"
+        r"\bknow what im going to do\b",
+        "this is it",
+        "this is the end",
+        "turning back",
+        "stop me",
+        "know what im going to do",
+    ),
+    _rule(
+        r"\b(?:said|saying|say|writing|wrote|written) (?:my )?goodbyes?\b|\bgoodbye(?: everyone| all| world)?\b",
+        "goodbye",
+    ),
+    _rule(
+        r"\b(?:wrote|writing|written|left) (?:a )?letters? (?:to|for) (?:everyone|all of you|my (?:family|kids|"
+        rf"children|parents|{_RELATION}))|\bwhy i did (?:it|this)\b|\b(?:wrote|written|writing|left) "
+        r"(?:a |my |the )?note\b",
+        "letter",
+        "note",
+        "why i did",
+    ),
+    _rule(
+        r"\b(?:this is )?my last post\b|\bthank you (?:all |everyone )?for everything\b|\bill be gone\b|"
+        r"\bim done(?= *(?:$|[.,!?\n]))",
+        "last post",
+        "for everything",
+        "ill be gone",
+        "im done",
+    ),
+    _rule(
+        r"\bmy last (?:night|day|week|weekend)(?: alive| on earth| here)?\b|\bi know (?:which|where|how|exactly)\b",
+        "my last night",
+        "my last day",
+        "my last week",
+        "my last weekend",
+        "i know which",
+        "i know where",
+        "i know how",
+        "i know exactly",
+    ),
+    _rule(
+        r"\b(?:everything|it all|all) (?:is )?(?:ready|sorted|planned|prepared)\b",
+        *_each(("everything", "all"), ("ready", "sorted", "planned", "prepared")),
+    ),
 )
 _MEANS = _rule(
     rf"\b(?:the|my|some|enough|a|all the) (?:{_PILLS}|rope|noose|blade|razor|gun)\b(?! (?:my doctor|my gp|"
-    r"prescribed|for my))|\b(?:bought|got|ive|have|found) (?:a|some) (?:rope|noose|razor blades?|blades?)\b",
-    *_PILL_NEEDS, "rope", "noose", "blade", "blades", "razor", "gun",
+    r"prescribed|for my))|\b(?:bought|got|ive|have|found) (?:a|some) (?:rope|noose|razor blades?|blades?)\b|"
+    rf"\b(?:bag|box|bottle|stash|handful|load|pile|packets?) of {_PILLS}\b",
+    *_PILL_NEEDS,
+    "rope",
+    "noose",
+    "blade",
+    "blades",
+    "razor",
+    "gun",
 )
 # Pills taken without a quantity ("I've already taken the tablets") plus a sign that it was an act.
 _TAKEN_WEAK = _rule(
     rf"\b(?:taken|took|swallowed|had) (?:the|my|some|a few|a lot of|lots of|loads of) {_PILLS}\b|\bive started\b",
-    "ive started", "taken", "took", "swallowed", "had",
+    "ive started",
+    "taken",
+    "took",
+    "swallowed",
+    "had",
 )
 _TAKEN_CONTEXT = _rule(
     r"\b(?:too late|(?:starting to |its )?kick(?:ing)? in|dont want (?:help|to be saved)|waiting|goodbye|"
@@ -567,7 +909,9 @@ _THREAT = _rule(
     r"\bbeing (?:followed|chased|stalked)\b|\b(?:strangled|choked|punched|hit|beat|attacked) me\b",
     *_each(("kill", "hurt", "stab", "shoot", "strangle", "beat"), ("me", "us")),
     *_each(("hitting", "beating", "strangling", "choking", "attacking", "punching", "kicking"), ("me", "my")),
-    "being followed", "being chased", "being stalked",
+    "being followed",
+    "being chased",
+    "being stalked",
     *_each(("strangled", "choked", "punched", "hit", "beat", "attacked"), ("me",)),
 )
 _FEAR = _rule(
@@ -647,11 +991,6 @@ _PIVOT = re.compile(r"\b(?:but|now|nowadays|these days|today|whereas)\b")
 # Whose words are these?  A hit with no first-person word in it ("want to die", "going to jump") is
 # dropped when the nearest subject before it in its clause is someone else.
 _FIRST_PERSON = re.compile(r"\b(?:i|im|ive|id|ill|me|my|myself|mine)\b")
-_RELATION = (
-    r"(?:friend|mate|bestie|mum|mom|mother|dad|father|brother|sister|son|daughter|partner|husband|wife|"
-    r"boyfriend|girlfriend|bf|gf|cousin|flatmate|roommate|housemate|uncle|aunt|nan|gran|grandma|grandad|"
-    r"grandpa|niece|nephew|colleague|kid|child|ex|neighbour|neighbor)s?"
-)
 _SUBJECT = re.compile(
     r"\b(?P<first>i|im|ive|id|ill)\b|\b(?P<other>he|she|they|hes|shes|theyre|theyve|you|youre|youve|u|"
     rf"someone|somebody|people|(?:my|our|his|her|their|a) {_RELATION}|character|anyone(?! else)|everyone)\b"
@@ -748,7 +1087,7 @@ def _detect(text: str, *, gated: bool = True) -> CrisisSignal | None:
             found[category] = hits
 
     # Post-level combinations.
-    plan = post.hits(_PLAN_CUES)
+    plan = list(_all_hits(post, _PLAN_CUES, someone_else_ok=False))
     if plan:
         means = post.hits(_MEANS)
         if means or "intent" in found or "passive" in found or len({m.group(0) for m in plan}) >= 2:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -64,12 +64,13 @@ class ModAction(BigIntAuditBase):
     """The audit log. Append-only: rows are written once and never changed (an undo is a new row)."""
 
     __tablename__ = "mod_actions"
+    __table_args__ = (Index("ix_mod_actions_target", "target_kind", "target_id"),)
 
     # None for the forum itself (an automatic hide by the classifier or by reports).
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"), index=True)
     action: Mapped[str] = mapped_column(String(24))
     target_kind: Mapped[str] = mapped_column(String(24))
-    target_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    target_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
     reason: Mapped[str | None] = mapped_column(Text, default=None)
     # What undo needs (state before) and what a reader of the log wants (post author, flags resolved).
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

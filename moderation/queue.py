@@ -234,8 +234,9 @@ class QueueService:
             select(Report, Member.username).outerjoin(Member, Member.id == Report.reporter_id)
             .where(Report.flag_id.in_(flag_ids)).order_by(Report.id))
         for report, name in rows:
-            result[report.flag_id or 0].append(ReportView(report.reason, REPORT_REASONS.get(report.reason, report.reason),
-                                                          report.note, name or "Former member", report.created_at))
+            label = REPORT_REASONS.get(report.reason, report.reason)
+            result[report.flag_id or 0].append(
+                ReportView(report.reason, label, report.note, name or "Former member", report.created_at))
         return result
 
     async def _appeals(self, flags: dict[int, list[Flag]]) -> dict[int, dict[str, Any]]:

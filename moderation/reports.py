@@ -24,8 +24,15 @@ from moderation.rules import (
     REPORTS_TO_HIDE,
     report_priority,
 )
-from moderation.services import established, log_action, notify, post_and_thread, post_link, quoted_title, \
-    set_post_status
+from moderation.services import (
+    established,
+    log_action,
+    notify,
+    post_and_thread,
+    post_link,
+    quoted_title,
+    set_post_status,
+)
 
 MAX_NOTE = 1000
 NOTICES_PER_PAGE = 30
@@ -130,7 +137,8 @@ class ReportService:
             raise Invalid("Tell the moderators why you think the post should come back.",
                           {"note": "A sentence or two is enough."})
         if len(note) > MAX_NOTE:
-            raise Invalid(f"Keep it under {MAX_NOTE:,} characters.", {"note": f"Keep it under {MAX_NOTE:,} characters."})
+            too_long = f"Keep it under {MAX_NOTE:,} characters."
+            raise Invalid(too_long, {"note": too_long})
         post = await self.session.get(Post, post_id)
         if post is None or post.author_id != member.id:
             raise NotFound("We couldn't find that post among yours.")

@@ -19,7 +19,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from markupsafe import Markup
-from sqlalchemy import ColumnElement, bindparam, column, func, literal, literal_column, select, table, text
+from sqlalchemy import ColumnElement, bindparam, column, exists, func, literal, literal_column, select, table, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum.db.engine import Database
@@ -162,27 +162,28 @@ class SqlSearchBackend:
         """One statement: the page's ids in rank order, the visible count in the window (stopping
         past COUNT_CAP: beyond it the number only says "a lot"), and the window's size."""
         window, order = self._window(parsed)
-        top = (select(window.c.post_id, window.c.rank).order_by(order).limit(candidates)
-               .cte("top").prefix_with("MATERIALIZED"))
-        in_window = select(func.count()).select_from(window).correlate(None).scalar_subquery()
-        return (select(Post.id, self._count(window, visible).correlate(None).scalar_subquery(), in_window)
-                .select_from(self._joined(top, top.c.post_id)).where(*visible)
-                .order_by(top.c.rank.asc() if self.sqlite else top.c.rank.desc(), Post.id.desc())
+        top = select(window.c.post_id, window.c.rank).order_by(order).limit(candidates).cte("top") \
+            .prefix_with("MATERIALIZED")
+        in_window = select(func.count()).select_from(window).scalar_subquery()
+        visible_in_window = self._count(window, visible).scalar_subquery()
+        return (select(top.c.post_id, visible_in_window, in_window).where(self._visible(top.c.post_id, visible))
+                .order_by(top.c.rank.asc() if self.sqlite else top.c.rank.desc(), top.c.post_id.desc())
                 .limit(PER_PAGE).offset(offset))
 
     def _count(self, matches: Any, visible: list[ColumnElement[bool]]) -> Any:
-        counted = (select(literal(1)).select_from(self._joined(matches, matches.c.post_id)).where(*visible)
+        counted = (select(literal(1)).select_from(matches).where(self._visible(matches.c.post_id, visible))
                    .limit(COUNT_CAP + 1).subquery())
         return select(func.count()).select_from(counted)
 
     @staticmethod
-    def _joined(matches: Any, key: ColumnElement[Any]) -> Any:
-        return (matches.join(Post, Post.id == key).join(Thread, Thread.id == Post.thread_id)
-                .join(Topic, Topic.id == Thread.topic_id))
+    def _visible(key: ColumnElement[Any], visible: list[ColumnElement[bool]]) -> ColumnElement[bool]:
+        # A correlated EXISTS, not a join: the matches must drive the query. Given a join, the
+        # planner may start from posts instead (every published post, by the status index) and
+        # probe the matches for each: seconds instead of milliseconds on a large forum.
+        return exists(select(1).select_from(Post).join(Thread, Thread.id == Post.thread_id)
+                      .join(Topic, Topic.id == Thread.topic_id).where(Post.id == key, *visible))
 
-    # Matches come first, from MATERIALIZED CTEs: joined directly, SQLite's planner may instead walk
-    # every published post (by the status index) and probe the FTS table once per post (seconds,
-    # not milliseconds, on a large forum). Ranking looks at the newest RANK_WINDOW matches: for
+    # Matches come first, from MATERIALIZED CTEs. Ranking looks at the newest RANK_WINDOW matches: for
     # an everyday word that is a fraction of all its matches, which bounds the time a search takes
     # and favours recent conversations; any query narrower than that is ranked over every match.
 

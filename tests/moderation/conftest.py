@@ -105,3 +105,22 @@ def basic_classifier():
     from moderation.classifiers.basic import BasicClassifier
 
     return BasicClassifier()
+
+
+# --- moderation queue, actions and reports (tests/moderation/test_queue.py and friends) ----------
+# Added by the moderation-queue tests: their helpers live in mod_helpers.py next to this file, and
+# the page tests reuse tests/http/pages_helper.py; both become importable here.
+
+import sys as _sys  # noqa: E402
+
+for _folder in (Path(__file__).resolve().parent, Path(__file__).resolve().parents[1] / "http"):
+    if str(_folder) not in _sys.path:
+        _sys.path.insert(0, str(_folder))
+
+
+@pytest.fixture
+async def forum(api):
+    """A vocabulary over the API, the worker and the database (see mod_helpers.Forum)."""
+    from mod_helpers import Forum
+
+    return Forum(api)

@@ -115,3 +115,13 @@ def details_around(html: str, marker: str) -> str | None:
         if marker in match.group(2):
             return match.group(0)
     return None
+
+
+def says(html: str | None, phrase: str) -> bool:
+    """Whether the visible text says `phrase` (case and spacing aside, so wording tweaks don't matter)."""
+    if html is None:
+        return False
+    from pages_helper import text_of
+
+    squeeze = " ".join(phrase.split()).lower()
+    return squeeze in text_of(html).lower()

@@ -17,8 +17,8 @@ from moderation import crisis
 from moderation.crisis import CrisisCheck, CrisisSignal, detect_crisis
 from moderation.resources import SEED_CRISIS_RESOURCES, SeedResource
 
-DATA = Path(__file__).parent / "data" / "crisis_sentences.jsonl"
-REPORT = Path(__file__).parent / ".reports" / "crisis_check.json"
+DATA = Path(__file__).parents[1] / "data" / "crisis_sentences.jsonl"
+REPORT = Path(__file__).parents[1] / ".reports" / "crisis_check.json"
 CRISIS_LABELS = ("intent", "in_progress", "danger", "passive")
 ALL_LABELS = (*CRISIS_LABELS, "past", "recovery", "figure_of_speech", "other_person", "neutral")
 
@@ -35,73 +35,81 @@ def category(text: str) -> str | None:
 # ---- what fires, and as what -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "I'm going to end it all tonight, I can't keep pretending",
-        "i will kill myself if he leaves me",
-        "Tomorrow I'm going to overdose on my sertraline",
-        "going to take every single pill in the house tonight",
-        "im going to od tonight",
-        "I've decided tonight's the night. The rope is ready.",
-        "I have a plan to kill myself",
-        "Can't stop thinking about killing myself",
-        "Im SO suicidal right now",
-        "sometimes I think about driving into a tree on the way home",
-        "ill be dead by morning",
-        "When I was 15 I tried to hang myself. Now I'm 30 and I'm going to kill myself tonight.",
-    ],
-)
+INTENT: list[str] = [
+    "I'm going to end it all tonight, I can't keep pretending",
+    "i will kill myself if he leaves me",
+    "Tomorrow I'm going to overdose on my sertraline",
+    "going to take every single pill in the house tonight",
+    "im going to od tonight",
+    "I've decided tonight's the night. The rope is ready.",
+    "I have a plan to kill myself",
+    "Can't stop thinking about killing myself",
+    "Im SO suicidal right now",
+    "sometimes I think about driving into a tree on the way home",
+    "ill be dead by morning",
+    "When I was 15 I tried to hang myself. Now I'm 30 and I'm going to kill myself tonight.",
+    "I'm ready to go. I've said goodbye to my dog.",
+    "I've got a bag of pills next to me and I'm writing my goodbyes",  # plural "goodbyes" passes the gate
+    "i've stockpiled enough meds to do it properly this time",
+    "I don't think I can stay safe tonight",
+]
+
+
+@pytest.mark.parametrize("text", INTENT)
 def test_intent(text: str) -> None:
     assert category(text) == "intent"
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "Just swallowed 40 co-codamol",
-        "Help. I've taken 20 of my sleeping pills",
-        "i took some pills with wine and now i feel really dizzy",
-        "I've taken loads of tablets and I feel sleepy",
-        "cutting my arms right now, i can't stop",
-        "I'm on the ledge of the multi storey",
-        "I've been self harming again",
-    ],
-)
+IN_PROGRESS: list[str] = [
+    "Just swallowed 40 co-codamol",
+    "Help. I've taken 20 of my sleeping pills",
+    "i took some pills with wine and now i feel really dizzy",
+    "I've taken loads of tablets and I feel sleepy",
+    "cutting my arms right now, i can't stop",
+    "I'm on the ledge of the multi storey",
+    "I've been self harming again",
+    "I've just taken a big handful of my mum's tablets",
+    "I'm sitting on the railway bridge with my legs over the side",
+]
+
+
+@pytest.mark.parametrize("text", IN_PROGRESS)
 def test_in_progress(text: str) -> None:
     assert category(text) == "in_progress"
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "My boyfriend has a knife and he's screaming he'll kill me",
-        "He hit me again tonight and I'm scared to go back inside",
-        "She said she's going to kill herself and she's not answering",
-        "I don't feel safe at home with him tonight",
-    ],
-)
+DANGER: list[str] = [
+    "My boyfriend has a knife and he's screaming he'll kill me",
+    "He hit me again tonight and I'm scared to go back inside",
+    "She said she's going to kill herself and she's not answering",
+    "I don't feel safe at home with him tonight",
+]
+
+
+@pytest.mark.parametrize("text", DANGER)
 def test_danger(text: str) -> None:
     assert category(text) == "danger"
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "I wish I could just not wake up",
-        "everyone would be better off without me",
-        "I don't want to be here anymore",  # "anymore" here is ideation, not recovery
-        "i honestly dont want to live anymore",
-        "I'd be better off dead",
-        "i wish i wasn't alive",
-        "There's no point in living anymore",
-        "My parents would be happier if I was dead",
-        "I'm worthless and I deserve to die",
-        "I don't want to kill myself, I just want to not exist for a while",
-        "I'm 40 and I've never wanted to die more than I do right now",
-        "I used to be fine but now I want to die",
-    ],
-)
+PASSIVE: list[str] = [
+    "I wish I could just not wake up",
+    "everyone would be better off without me",
+    "I don't want to be here anymore",  # "anymore" here is ideation, not recovery
+    "i honestly dont want to live anymore",
+    "I'd be better off dead",
+    "i wish i wasn't alive",
+    "There's no point in living anymore",
+    "My parents would be happier if I was dead",
+    "I'm worthless and I deserve to die",
+    "I don't want to kill myself, I just want to not exist for a while",
+    "I'm 40 and I've never wanted to die more than I do right now",
+    "I used to be fine but now I want to die",
+    "Life isn't worth living",
+    "If I died tonight nobody would notice for days",
+]
+
+
+@pytest.mark.parametrize("text", PASSIVE)
 def test_passive(text: str) -> None:
     assert category(text) == "passive"
 
@@ -119,16 +127,16 @@ def test_most_urgent_category_wins() -> None:
     assert category(text) == "intent"
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "sucide is all i think about, im going to do it tonight",
-        "im gonna kil myself",
-        "honestly about to kms",
-        "ive had enough, going to unalive myself tonight",
-        "im going to commit sucide",
-    ],
-)
+MISSPELT: list[str] = [
+    "sucide is all i think about, im going to do it tonight",
+    "im gonna kil myself",
+    "honestly about to kms",
+    "ive had enough, going to unalive myself tonight",
+    "im going to commit sucide",
+]
+
+
+@pytest.mark.parametrize("text", MISSPELT)
 def test_misspellings_and_filter_dodges(text: str) -> None:
     assert category(text) == "intent"
 
@@ -145,78 +153,82 @@ def test_markdown_is_plain_text_and_matched_quotes_the_writer() -> None:
 # ---- what must not fire ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "this exam is killing me",
-        "I could murder a pizza",
-        "I'm dead tired",
-        "my feet are killing me",
-        "dying to see it",
-        "just killing time before my appointment",
-        "I nearly killed myself laughing",
-        "I could kill myself for forgetting her birthday",
-        "my sister will murder me if I'm late",
-        "I'm going to kill this presentation tomorrow",
-        "I'd rather die than go to that party",
-        "I'm going to end it with him tonight, I've made up my mind",
-        "I'm cutting back on caffeine",
-        "I'm cutting myself off from toxic people",
-        "Im about to jump in the shower",
-        "overdosed on chocolate this weekend haha",
-        "The new season of that show is to die for",
-        "Tonight's the night, finally seeing my favourite band!",
-    ],
-)
+FIGURES: list[str] = [
+    "this exam is killing me",
+    "I could murder a pizza",
+    "I'm dead tired",
+    "my feet are killing me",
+    "dying to see it",
+    "just killing time before my appointment",
+    "I nearly killed myself laughing",
+    "I could kill myself for forgetting her birthday",
+    "my sister will murder me if I'm late",
+    "I'm going to kill this presentation tomorrow",
+    "I'd rather die than go to that party",
+    "I'm going to end it with him tonight, I've made up my mind",
+    "I'm cutting back on caffeine",
+    "I'm cutting myself off from toxic people",
+    "Im about to jump in the shower",
+    "overdosed on chocolate this weekend haha",
+    "The new season of that show is to die for",
+    "Tonight's the night, finally seeing my favourite band!",
+    "Writing a letter to my future self, tonight is the night I start journaling",
+    "Standing on the bridge watching the sunset was beautiful",
+    "I'm so bored I could die",
+    "I'm going to end this thread here, thanks for the advice all",
+]
+
+
+@pytest.mark.parametrize("text", FIGURES)
 def test_figures_of_speech_do_not_fire(text: str) -> None:
     assert detect_crisis(text) is None
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "two years ago I tried to end my life",
-        "I tried to kill myself in 2017, that's why I joined this forum",
-        "I used to want to die, now I'm glad I'm here",
-        "I used to self harm but I stopped two years ago",
-        "I've been self-harm free for 18 months",
-        "I'm not suicidal, just really low",
-        "I don't want to die, I just want the pain to stop",
-        "I'd never kill myself, I couldn't do that to my mum",
-        "No longer want to die, which is a huge change for me",
-        "I'm so glad I didn't kill myself back then",
-        "My therapist asked if I'd ever thought about killing myself",
-    ],
-)
+PAST_RECOVERY: list[str] = [
+    "two years ago I tried to end my life",
+    "I tried to kill myself in 2017, that's why I joined this forum",
+    "I used to want to die, now I'm glad I'm here",
+    "I used to self harm but I stopped two years ago",
+    "I've been self-harm free for 18 months",
+    "I'm not suicidal, just really low",
+    "I don't want to die, I just want the pain to stop",
+    "I'd never kill myself, I couldn't do that to my mum",
+    "No longer want to die, which is a huge change for me",
+    "I'm so glad I didn't kill myself back then",
+    "My therapist asked if I'd ever thought about killing myself",
+]
+
+
+@pytest.mark.parametrize("text", PAST_RECOVERY)
 def test_past_and_recovery_do_not_fire(text: str) -> None:
     assert detect_crisis(text) is None
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "My dad attempted suicide when I was little",
-        "He told me he wanted to kill himself last year",
-        "my mum keeps saying she wants to die and I don't know how to help",
-        "What do I say to someone who says they want to die?",
-    ],
-)
+OTHER_PEOPLE: list[str] = [
+    "My dad attempted suicide when I was little",
+    "He told me he wanted to kill himself last year",
+    "my mum keeps saying she wants to die and I don't know how to help",
+    "What do I say to someone who says they want to die?",
+]
+
+
+@pytest.mark.parametrize("text", OTHER_PEOPLE)
 def test_other_people_in_the_past_do_not_fire(text: str) -> None:
     assert detect_crisis(text) is None
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "",
-        "Going to take my meds and go to bed",
-        "The pills my GP gave me are making me sleepy",
-        "I have the pills my doctor prescribed, should I take them with food?",
-        "I'm going to the bridge club tonight, first time in ages",
-        "goodbye everyone, thanks for all the support over the years, I'm off to university!",
-        "Suicide awareness week starts Monday, here are some resources",
-    ],
-)
+ORDINARY: list[str] = [
+    "",
+    "Going to take my meds and go to bed",
+    "The pills my GP gave me are making me sleepy",
+    "I have the pills my doctor prescribed, should I take them with food?",
+    "I'm going to the bridge club tonight, first time in ages",
+    "goodbye everyone, thanks for all the support over the years, I'm off to university!",
+    "Suicide awareness week starts Monday, here are some resources",
+]
+
+
+@pytest.mark.parametrize("text", ORDINARY)
 def test_ordinary_posts_do_not_fire(text: str) -> None:
     assert detect_crisis(text) is None
 
@@ -257,19 +269,47 @@ def test_speed_1000_checks_of_a_2000_character_post_under_one_second() -> None:
     assert elapsed < 1.0
 
 
-def test_word_gate_changes_no_result() -> None:
-    """The word gate only skips regexes that could not have matched."""
-    texts = [row["text"] for row in _load()] + [_post()]
-    for text in texts:
+_GATED_RULES = [
+    *crisis._IN_PROGRESS,
+    *crisis._INTENT,
+    *crisis._DANGER,
+    *crisis._PASSIVE,
+    *crisis._PLAN_CUES,
+    crisis._MEANS,
+    crisis._TAKEN_WEAK,
+    crisis._THREAT,
+]
+_CORPUS = (
+    [row["text"] for row in _load()]
+    + [_post()]
+    + INTENT
+    + IN_PROGRESS
+    + DANGER
+    + PASSIVE
+    + MISSPELT
+    + FIGURES
+    + PAST_RECOVERY
+    + OTHER_PEOPLE
+    + ORDINARY
+)
+
+
+def test_word_gate_never_hides_a_match() -> None:
+    """Wherever a rule's regex matches, its word gate must be open; a gate word that does not occur as a
+    whole word (say "goodbye" against "goodbyes") would silently hide the match."""
+    for text in _CORPUS:
+        normalised, words = crisis._normalise(text)
+        for rule in _GATED_RULES:
+            if rule.regex.search(normalised):
+                assert rule.could_match(words), (rule.regex.pattern[:60], text)
         assert crisis._detect(text) == crisis._detect(text, gated=False), text
 
 
 def test_gate_phrases_are_whole_words() -> None:
-    rules = [*crisis._IN_PROGRESS, *crisis._INTENT, *crisis._DANGER, *crisis._PASSIVE, crisis._PLAN_CUES,
-             crisis._MEANS, crisis._TAKEN_WEAK, crisis._THREAT]
-    for rule in rules:
+    for rule in _GATED_RULES:
         for phrase in (*rule.needs, *rule.also):
-            assert phrase and all(re.fullmatch(r"[a-z0-9]+", w) for w in phrase), (rule.regex.pattern, phrase)
+            # Lower-case words as the normaliser leaves them, or the "NUM" marker for any number.
+            assert phrase and all(re.fullmatch(r"[a-z0-9]+|NUM", w) for w in phrase), (rule.regex.pattern, phrase)
 
 
 def test_tracked_normalisation_matches_the_fast_path() -> None:
@@ -282,8 +322,16 @@ def test_tracked_normalisation_matches_the_fast_path() -> None:
 
 def test_seed_resources() -> None:
     names = {r.name for r in SEED_CRISIS_RESOURCES}
-    assert {"Samaritans", "Shout", "988 Suicide & Crisis Lifeline", "Crisis Text Line", "Lifeline Australia",
-            "Kids Help Phone", "Emergency services", "Find A Helpline"} <= names
+    assert {
+        "Samaritans",
+        "Shout",
+        "988 Suicide & Crisis Lifeline",
+        "Crisis Text Line",
+        "Lifeline Australia",
+        "Kids Help Phone",
+        "Emergency services",
+        "Find A Helpline",
+    } <= names
     for resource in SEED_CRISIS_RESOURCES:
         assert isinstance(resource, SeedResource)
         assert resource.phone or resource.text or resource.url
@@ -299,8 +347,15 @@ def test_labelled_set_report() -> None:
     rows = _load()
     counts = {label: sum(r["label"] == label for r in rows) for label in ALL_LABELS}
     assert set(r["label"] for r in rows) <= set(ALL_LABELS)
-    minimum = {"intent": 25, "in_progress": 15, "danger": 10, "passive": 15, "past": 20, "recovery": 20,
-               "figure_of_speech": 25}
+    minimum = {
+        "intent": 25,
+        "in_progress": 15,
+        "danger": 10,
+        "passive": 15,
+        "past": 20,
+        "recovery": 20,
+        "figure_of_speech": 25,
+    }
     assert len(rows) >= 140
     for label, n in minimum.items():
         assert counts[label] >= n, (label, counts[label])
@@ -350,8 +405,11 @@ def test_labelled_set_report() -> None:
 
     REPORT.parent.mkdir(parents=True, exist_ok=True)
     REPORT.write_text(
-        json.dumps({"figures": {k: round(v, 3) for k, v in figures.items()}, "per_label": per_label,
-                    "disagreements": misses}, indent=2) + "\n",
+        json.dumps(
+            {"figures": {k: round(v, 3) for k, v in figures.items()}, "per_label": per_label, "disagreements": misses},
+            indent=2,
+        )
+        + "\n",
         encoding="utf-8",
     )
 
