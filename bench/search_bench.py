@@ -4,7 +4,8 @@ For each engine (SQLite FTS5, PostgreSQL, and Meilisearch when FORUM_BENCH_MEILI
 builds a fresh database, writes the corpus with bulk inserts, times a full `reindex`, then runs
 the queries as a visitor (nothing hidden) and as a member who hides three warnings (the reader
 filter in the query), reporting p50/p95/max. Each search is what a request does: count, page of
-ten in rank order, snippets, and the visibility re-read of the hits.
+ten in rank order, snippets, and the visibility re-read of the hits. Each query runs three times
+(interleaved) and counts with its median time.
 
     .venv/bin/python bench/search_bench.py                       # SQLite and PostgreSQL
     .venv/bin/python bench/search_bench.py --engines sqlite --posts 20000
@@ -52,15 +53,19 @@ TOPICS = [("anxiety", "Anxiety"), ("depression", "Depression"), ("grief", "Grief
           ("sleep", "Sleep"), ("work", "Work and money"), ("family", "Family"), ("recovery", "Recovery"),
           ("chat", "Anything else")]
 
+def words(text: str) -> list[str]:
+    return text.split()
+
+
 # A peer-support vocabulary. Word frequencies follow a Zipf-Mandelbrot law over ~6,000 content
 # words (p(rank) ~ 1/(rank + 10)): everyday words first, the forum's topical words in the middle
 # ranks, then a long tail of invented words standing in for the rest of the language. With about
 # 30 content words per post, "feel" lands in roughly a third of all posts, "panic" in a few
 # percent and "hedgehog" in a handful: the shape of a real community's text.
-COMMON = ("feel feeling today night week time day people really think know help want need still better "
+COMMON = words("feel feeling today night week time day people really think know help want need still better "
           "hard tired work family friend talk thank thanks hope again always never little long "
-          "good bad worse start trying tried keep getting going morning evening home life things").split()
-TOPICAL = ("anxiety anxious panic panicking attack attacks heart racing breathing breathe chest worry worried "
+          "good bad worse start trying tried keep getting going morning evening home life things")
+TOPICAL = words("anxiety anxious panic panicking attack attacks heart racing breathing breathe chest worry worried "
            "worrying depression depressed low numb empty motivation grief grieving loss lost miss missing "
            "mum dad mother father sister brother partner husband wife son daughter funeral anniversary "
            "sleep insomnia awake dreams nightmares exhausted therapy therapist counselling counsellor "
@@ -69,25 +74,25 @@ TOPICAL = ("anxiety anxious panic panicking attack attacks heart racing breathin
            "journaling walking running gardening music meditation mindfulness routine shower eating "
            "appetite cooking lonely loneliness isolated friends support group online forum hospital "
            "crisis scared afraid overwhelmed angry guilt shame regret hopeful proud small steps progress "
-           "winter summer christmas birthday weekend holiday commute train bus office school exams").split()
-RARE = ("kintsugi origami allotment sourdough ukulele pottery crochet tarot birdwatching kayaking "
-        "marmalade lighthouse hedgehog telescope harmonica calligraphy").split()
+           "winter summer christmas birthday weekend holiday commute train bus office school exams")
+RARE = words("kintsugi origami allotment sourdough ukulele pottery crochet tarot birdwatching kayaking "
+        "marmalade lighthouse hedgehog telescope harmonica calligraphy")
 
 
 def _invented(n: int, seed: int = 3) -> list[str]:
     rng = random.Random(seed)
-    onsets, vowels, codas = "b br c ch d dr f g gr h j k l m n p pl r s st t tr v w z".split(), "aeiou", "lnrst"
-    words: set[str] = set()
-    while len(words) < n:
-        words.add("".join(rng.choice(onsets) + rng.choice(vowels) for _ in range(rng.randint(2, 3)))
+    onsets, vowels, codas = words("b br c ch d dr f g gr h j k l m n p pl r s st t tr v w z"), "aeiou", "lnrst"
+    made: set[str] = set()
+    while len(made) < n:
+        made.add("".join(rng.choice(onsets) + rng.choice(vowels) for _ in range(rng.randint(2, 3)))
                   + rng.choice(codas))
-    return sorted(words)
+    return sorted(made)
 
 
 TAIL = _invented(5_700)
 VOCABULARY = COMMON + TOPICAL[:60] + TAIL[:40] + TOPICAL[60:] + TAIL[40:] + RARE
 CUMULATIVE = list(itertools.accumulate(1 / (rank + 10) for rank in range(1, len(VOCABULARY) + 1)))
-FILLER = "i the a and to of it my was is that in me but so have with for just on at this not be".split()
+FILLER = words("i the a and to of it my was is that in me but so have with for just on at this not be")
 
 
 def sentence(rng: random.Random) -> str:
@@ -212,14 +217,18 @@ async def readers(db: Database) -> dict[str, Reader]:
             "member hiding 3 warnings": Reader(member_id=42, modes=hidden)}
 
 
-async def time_queries(db: Database, backend: SearchBackend, reader: Reader, qs: list[str]) -> list[float]:
-    timings = []
-    for q in qs:
-        async with db.session() as s:
-            started = time.perf_counter()
-            await backend.search(q, reader, None, 1, session=s)
-            timings.append((time.perf_counter() - started) * 1000)
-    return timings
+async def time_queries(db: Database, backend: SearchBackend, reader: Reader, qs: list[str],
+                       repeats: int = 3) -> list[float]:
+    """Each query's latency in ms: the median of `repeats` runs, so a noisy neighbour on a shared
+    machine doesn't decide a percentile (the runs are interleaved, not back to back)."""
+    runs: list[list[float]] = [[] for _ in qs]
+    for _ in range(repeats):
+        for i, q in enumerate(qs):
+            async with db.session() as s:
+                started = time.perf_counter()
+                await backend.search(q, reader, None, 1, session=s)
+                runs[i].append((time.perf_counter() - started) * 1000)
+    return [statistics.median(r) for r in runs]
 
 
 def run_engine(name: str, settings: Settings, n_posts: int, n_threads: int) -> dict[str, Any]:
@@ -240,7 +249,7 @@ async def measure(name: str, settings: Settings, n_posts: int, n_threads: int) -
         results: dict[str, Any] = {"engine": name, "reindex_s": summary.seconds, "indexed": summary.indexed,
                                    "corpus_s": corpus.seconds, "readers": {}}
         for label, reader in (await readers(db)).items():
-            await time_queries(db, backend, reader, qs[:20])  # warm the caches, as a running forum would be
+            await time_queries(db, backend, reader, qs[:20], repeats=1)  # warm the caches, as a running forum would be
             timings = await time_queries(db, backend, reader, qs)
             results["readers"][label] = {"p50": statistics.median(timings), "p95": percentile(timings, 95),
                                          "max": max(timings)}
@@ -283,14 +292,14 @@ def main() -> None:
         folder = Path(tmp)
         if "sqlite" in engines:
             settings = env_for(folder, f"sqlite+aiosqlite:///{folder / 'bench.db'}")
-            all_results.append((run_engine("SQLite FTS5", settings, args.posts, args.threads)))
+            all_results.append(run_engine("SQLite FTS5", settings, args.posts, args.threads))
         if "postgres" in engines:
             name = f"haven_search_bench_{os.getpid()}"
             asyncio.run(pg(f'CREATE DATABASE "{name}"'))
             try:
                 base = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
                 settings = env_for(folder, f"{base}/{name}")
-                all_results.append((run_engine("PostgreSQL", settings, args.posts, args.threads)))
+                all_results.append(run_engine("PostgreSQL", settings, args.posts, args.threads))
             finally:
                 asyncio.run(pg(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         meili = os.environ.get("FORUM_BENCH_MEILI_URL")
@@ -299,7 +308,7 @@ def main() -> None:
                 settings = env_for(folder, f"sqlite+aiosqlite:///{folder / 'meili.db'}",
                                    FORUM_SEARCH_BACKEND="meilisearch", FORUM_MEILI_URL=meili,
                                    FORUM_MEILI_KEY=os.environ.get("FORUM_BENCH_MEILI_KEY", ""))
-                all_results.append((run_engine("Meilisearch", settings, args.posts, args.threads)))
+                all_results.append(run_engine("Meilisearch", settings, args.posts, args.threads))
             else:
                 print("[Meilisearch] skipped: set FORUM_BENCH_MEILI_URL to a running server")
     print()

@@ -131,8 +131,8 @@ class ActionService:
         if reason and len(reason) > MAX_REASON:
             raise Invalid("Keep the reason under 1,000 characters.", {"reason": "Keep it under 1,000 characters."})
         if action in ("remove", "warn", "suspend", "ban") and not reason:
-            who = "the author sees" if action in ("remove", "warn") else "goes in the log"
-            raise Invalid(f"Please give a reason: it {who}.", {"reason": "Write a sentence or two."})
+            why = "the author will see it" if action in ("remove", "warn") else "it goes in the log"
+            raise Invalid(f"Please give a reason: {why}.", {"reason": "Write a sentence or two."})
         if action == "suspend":
             if days is None or not 1 <= int(days) <= MAX_SUSPENSION_DAYS:
                 raise Invalid(f"Suspend for 1 to {MAX_SUSPENSION_DAYS} days.", {"days": "How many days?"})

@@ -30,10 +30,13 @@ log = logging.getLogger("search.indexer")
 
 
 class Event(Protocol):
-    """What the outbox hands a subscriber (forum.outbox.worker.EventData has these)."""
+    """What the outbox hands a subscriber (forum.outbox.worker.EventData is one)."""
 
-    kind: str
-    payload: dict[str, Any]
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def payload(self) -> dict[str, Any]: ...
 
 
 def _ints(value: Any) -> list[int]:

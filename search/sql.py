@@ -140,14 +140,26 @@ class SqlSearchBackend:
             visible.append(Topic.slug == topic)
         offset = (page - 1) * PER_PAGE
         async with self._session(session) as s:
-            # The best few hundred of the window are enough for a page unless the reader's
-            # settings hide most of them; then the whole window is ranked.
-            for candidates in (offset + PER_PAGE * 5 + 50, RANK_WINDOW):
-                rows = (await s.execute(self._page(parsed, visible, candidates, offset))).all()
-                if len(rows) == PER_PAGE or candidates >= RANK_WINDOW or (rows and rows[0][2] <= candidates):
-                    break
+
+            async def fetch(window: int | None, candidates: int | None) -> list[Any]:
+                return list((await s.execute(self._page(parsed, visible, window, candidates, offset))).all())
+
+            # Usually the best few dozen of the window fill the page. When the reader's settings
+            # hide most of them, rank the whole window; when even that leaves the page short,
+            # rank every match (each step only when the one before fell short).
+            first = offset + PER_PAGE * 5 + 50
+            window: int | None = RANK_WINDOW
+            rows = await fetch(window, first)
+            if len(rows) < PER_PAGE:
+                size = rows[0][2] if rows else None
+                if size is None or size > first:
+                    rows = await fetch(window, None)
+                    size = rows[0][2] if rows else None
+                if len(rows) < PER_PAGE and (size is None or size >= RANK_WINDOW):
+                    window = None
+                    rows = await fetch(window, None)
             ids = [r[0] for r in rows]
-            if rows and (rows[0][1] > COUNT_CAP or rows[0][2] < RANK_WINDOW):
+            if rows and (rows[0][1] > COUNT_CAP or rows[0][2] < RANK_WINDOW or window is None):
                 visible_count = int(rows[0][1])
             else:
                 # Nothing on this page, or a full window that the reader's settings thinned below
@@ -158,10 +170,11 @@ class SqlSearchBackend:
         return SearchResults(hits, min(visible_count, COUNT_CAP), page, query=query, topic=topic,
                              capped=visible_count > COUNT_CAP)
 
-    def _page(self, parsed: ParsedQuery, visible: list[ColumnElement[bool]], candidates: int, offset: int) -> Any:
+    def _page(self, parsed: ParsedQuery, visible: list[ColumnElement[bool]], size: int | None,
+              candidates: int | None, offset: int) -> Any:
         """One statement: the page's ids in rank order, the visible count in the window (stopping
         past COUNT_CAP: beyond it the number only says "a lot"), and the window's size."""
-        window, order = self._window(parsed)
+        window, order = self._window(parsed, size)
         top = select(window.c.post_id, window.c.rank).order_by(order).limit(candidates).cte("top") \
             .prefix_with("MATERIALIZED")
         in_window = select(func.count()).select_from(window).scalar_subquery()
@@ -194,16 +207,17 @@ class SqlSearchBackend:
             query = select(_pg.c.post_id).where(_pg.c.document.op("@@")(self._tsquery(parsed)))
         return query.order_by(literal_column("post_id").desc()).cte("found").prefix_with("MATERIALIZED")
 
-    def _window(self, parsed: ParsedQuery) -> tuple[Any, ColumnElement[Any]]:
+    def _window(self, parsed: ParsedQuery, size: int | None) -> tuple[Any, ColumnElement[Any]]:
+        """The newest `size` matches (all of them for None) with their rank."""
         if self.sqlite:
             # bm25 is lower for better matches: ascending order puts the best first.
             rank = func.bm25(literal_column(TABLE), TITLE_WEIGHT, BODY_WEIGHT)
             query = (select(_fts.c.rowid.label("post_id"), rank.label("rank")).where(self._sqlite_match(parsed))
-                     .order_by(_fts.c.rowid.desc()).limit(RANK_WINDOW))
+                     .order_by(_fts.c.rowid.desc()).limit(size))
         else:
             tsquery = self._tsquery(parsed)
             query = (select(_pg.c.post_id, func.ts_rank(_pg.c.document, tsquery).label("rank"))
-                     .where(_pg.c.document.op("@@")(tsquery)).order_by(_pg.c.post_id.desc()).limit(RANK_WINDOW))
+                     .where(_pg.c.document.op("@@")(tsquery)).order_by(_pg.c.post_id.desc()).limit(size))
         window = query.cte("window").prefix_with("MATERIALIZED")
         return window, window.c.rank.asc() if self.sqlite else window.c.rank.desc()
 

@@ -27,6 +27,26 @@
     }
   });
 
+  // The header menus are <details>: Escape closes the open one and puts focus back on its summary.
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") { return; }
+    var open = document.querySelector(".header-tools details[open]");
+    if (open) { open.open = false; open.querySelector("summary").focus(); }
+  });
+  // One header menu open at a time; a click elsewhere closes it.
+  document.addEventListener("toggle", function (event) {
+    var menu = event.target;
+    if (!menu.open || !menu.matches || !menu.matches(".header-tools details")) { return; }
+    document.querySelectorAll(".header-tools details[open]").forEach(function (other) {
+      if (other !== menu) { other.open = false; }
+    });
+  }, true);
+  document.addEventListener("click", function (event) {
+    document.querySelectorAll(".header-tools details[open]").forEach(function (menu) {
+      if (!menu.contains(event.target)) { menu.open = false; }
+    });
+  });
+
   document.addEventListener("submit", function (event) {
     var form = event.target;
     if (form.dataset.confirm && !window.confirm(form.dataset.confirm)) { event.preventDefault(); }

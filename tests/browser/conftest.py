@@ -17,6 +17,7 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -126,6 +127,21 @@ class LiveForum:
 @pytest.fixture
 def live_forum() -> Iterator[LiveForum]:
     """`forum serve` (in-process outbox worker included) on a fresh SQLite database."""
+    with serve_forum() as forum:
+        yield forum
+
+
+@pytest.fixture(scope="module")
+def demo_forum() -> Iterator[LiveForum]:
+    """One live forum with the demo community loaded, shared by a module's read-mostly tests."""
+    with serve_forum() as forum:
+        forum.demo()
+        yield forum
+
+
+@contextmanager
+def serve_forum() -> Iterator[LiveForum]:
+    """Migrates a fresh SQLite database in a temporary folder, runs `forum serve` on it, stops it after."""
     folder = Path(tempfile.mkdtemp(prefix="haven-browser-"))
     port = _free_port()
     env = {**os.environ, "FORUM_DATA_DIR": str(folder), "FORUM_DATABASE_URL": f"sqlite+aiosqlite:///{folder}/forum.db",
@@ -134,25 +150,25 @@ def live_forum() -> Iterator[LiveForum]:
     forum = ROOT / ".venv" / "bin" / "forum"
     command = [str(forum)] if forum.exists() else [sys.executable, "-m", "forum.cli"]
     subprocess.run([*command, "db", "upgrade"], env=env, check=True, capture_output=True)
-    log = open(folder / "serve.log", "w")
-    process = subprocess.Popen([*command, "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 30
-    while time.time() < deadline:
+    with open(folder / "serve.log", "w") as log:
+        process = subprocess.Popen([*command, "serve", "--port", str(port)], env=env, stdout=log,
+                                   stderr=subprocess.STDOUT)
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                with urllib.request.urlopen(url + "/healthz", timeout=1):
+                    break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            process.kill()
+            raise RuntimeError(f"forum serve did not start: {(folder / 'serve.log').read_text()[-2000:]}")
         try:
-            with urllib.request.urlopen(url + "/healthz", timeout=1):
-                break
-        except OSError:
-            time.sleep(0.2)
-    else:
-        process.kill()
-        raise RuntimeError(f"forum serve did not start: {(folder / 'serve.log').read_text()[-2000:]}")
-    try:
-        yield LiveForum(url, env)
-    finally:
-        process.terminate()
-        process.wait(10)
-        log.close()
+            yield LiveForum(url, env)
+        finally:
+            process.terminate()
+            process.wait(10)
 
 
 @pytest.fixture

@@ -70,8 +70,8 @@ async def sign_out(client: httpx.AsyncClient) -> httpx.Response:
 
 def signed_in_as(html: str) -> str | None:
     """The name in the header's member menu, or None for a visitor."""
-    match = re.search(r'<details class="member-menu">\s*<summary>([^<]+)</summary>', html)
-    return match.group(1).strip() if match else None
+    match = re.search(r'<details class="member-menu">\s*<summary>(.*?)</summary>', html, re.S)
+    return text_of(match.group(1)).rsplit(" ", 1)[-1] if match else None  # names have no spaces
 
 
 def text_of(html: str) -> str:

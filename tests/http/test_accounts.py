@@ -42,7 +42,8 @@ async def test_an_email_address_is_kept_when_given_and_checked_for_shape(client)
 
 
 async def test_a_name_is_taken_whatever_its_capitals(client):
-    assert (await client.post("/api/v1/auth/register", json={"username": "Willow", "password": PASSWORD})).status_code == 201
+    first = await client.post("/api/v1/auth/register", json={"username": "Willow", "password": PASSWORD})
+    assert first.status_code == 201
     r = await client.post("/api/v1/auth/register", json={"username": "wILLOW", "password": PASSWORD})
     assert r.status_code == 409
     body = r.json()

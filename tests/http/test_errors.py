@@ -48,7 +48,8 @@ async def test_malformed_json_on_sign_up_and_sign_in_is_a_400(client):
 
 async def test_a_wrongly_typed_field_is_a_400(api):
     await api.member("alice")
-    r = await api.post("/api/v1/topics/anxiety/threads", "alice", json={"title": "t", "body": "b", "warnings": "suicide"})
+    r = await api.post("/api/v1/topics/anxiety/threads", "alice",
+                       json={"title": "t", "body": "b", "warnings": "suicide"})
     assert_kind_json_error(r, 400)
     r = await api.call("PUT", "/api/v1/me/warning-preferences", "alice", json=["show"])
     assert_kind_json_error(r, 400)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+
 import httpx
 import pytest
 from pages_helper import PASSWORD, form_post, make_topic, serving, sign_in, text_of

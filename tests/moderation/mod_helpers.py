@@ -156,3 +156,13 @@ def classifier_subscriber(app: Any) -> Any:
 def use_classifier(app: Any, classifier: Any) -> Any:
     classifier_subscriber(app).holder.use(classifier)
     return classifier
+
+
+async def flagged_reply(forum: Forum, author: str = "bob", body: str = KIND, reporter: str = "cal",
+                        moderator: str = "sam") -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """A thread by ash, a reply by `author` reported by `reporter`: (thread, reply, queue item)."""
+    thread = await forum.thread("ash")
+    reply = await forum.reply(author, thread["id"], body)
+    r = await forum.report(reporter, reply["id"], "unkind")
+    assert r.status_code == 201, r.text
+    return thread, reply, await forum.item_for(moderator, reply["id"])

@@ -58,6 +58,14 @@ def oracle(slugs: set[str], author: str, prefs: dict[str, str], gentle: bool, re
     return any(prefs.get(s, DEFAULTS.get(s, "show")) == "hide" for s in slugs)
 
 
+def hidden_words(items: list[Item], prefs: dict[str, str], gentle: bool, reader_name: str | None) -> set[str]:
+    """Every word of a hidden thread (its replies included) or of a hidden post."""
+    hidden = [oracle(item.slugs, item.author, prefs, gentle, reader_name) for item in items]
+    thread_hidden = {item.thread_index: h for item, h in zip(items, hidden, strict=True) if item.is_thread}
+    return {word for item, h in zip(items, hidden, strict=True)
+            if h or thread_hidden[item.thread_index] for word in item.markers}
+
+
 async def wipe(app: Any) -> None:
     async with app.state.db.session() as s:
         for table in (Reaction, PostWarning, ThreadWarning, Post, Thread, OutboxEvent, WarningPreference):
@@ -131,16 +139,16 @@ async def check_no_leak(api: Any, kind: str, plan: list[Any], prefs: dict[str, s
     items, thread_ids = await build(app, plan, salt_value)
     await set_choices(app, reader, prefs, gentle)
     reader_name = "reader" if kind == "member" else None
-    hidden = [oracle(item.slugs, item.author, prefs, gentle, reader_name) for item in items]
-    thread_hidden = {item.thread_index: h for item, h in zip(items, hidden, strict=True) if item.is_thread}
-    hidden_words = [word for item, h in zip(items, hidden, strict=True)
-                    if h or thread_hidden[item.thread_index] for word in item.markers]
     surfaces = await every_surface(reader, thread_ids)
     for name, text in surfaces.items():
-        for word in hidden_words:
+        # A visitor's choices live in their page session; the API has no sessions, so there the defaults hold.
+        api_as_visitor = kind == "visitor" and name.startswith("api")
+        words = hidden_words(items, {} if api_as_visitor else prefs, gentle and not api_as_visitor, reader_name)
+        for word in words:
             assert word not in text, f"{word!r} leaked on {name} (plan={plan}, prefs={prefs}, gentle={gentle})"
     # and the filter is not simply hiding everything: what may be seen is there
-    visible_titles = [item.markers[0] for item, h in zip(items, hidden, strict=True) if item.is_thread and not h]
+    hidden = hidden_words(items, prefs, gentle, reader_name)
+    visible_titles = [item.markers[0] for item in items if item.is_thread and item.markers[0] not in hidden]
     for word in visible_titles:
         assert word in surfaces["/topics/anxiety"] and word in surfaces["api list"]
 

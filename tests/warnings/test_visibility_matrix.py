@@ -21,7 +21,7 @@ from cw_helper import (
     says,
     thread,
 )
-from pages_helper import form_post, sign_in, text_of
+from pages_helper import form_post, sign_in
 
 SH_TITLE, SH_BODY = "Marker-sh-title nights", "Marker-sh-body the urge"
 SH_REPLY = "Marker-sh-reply scars fading"
