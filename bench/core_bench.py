@@ -172,7 +172,8 @@ def main() -> None:
         server.wait(10)
     print(f"\n{time.strftime('%Y-%m-%d')} · {platform.machine()} · {os.cpu_count()} cores · Python "
           f"{platform.python_version()} · SQLite · `forum serve --workers {args.workers}` · concurrency "
-          f"{args.concurrency} · {args.seconds:.0f} s each · {info['threads']:,} threads, {info['tagged']:,} with warnings\n")
+          f"{args.concurrency} · {args.seconds:.0f} s each · {info['threads']:,} threads, "
+          f"{info['tagged']:,} with warnings\n")
     print("| request | req/s | p50 ms | p99 ms | errors |\n|---|---:|---:|---:|---:|")
     for label, r in rows:
         print(f"| {label} | {r['rps']:.0f} | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {r['errors']} |")

@@ -40,6 +40,13 @@ def _int(value: str | None) -> int | None:
         return None
 
 
+async def _recover(session: AsyncSession, member: Member) -> None:
+    """Drops what a refused action may have started. A rollback expires every loaded object, and the
+    page about to be rendered reads the signed-in member, so they are loaded again."""
+    await session.rollback()
+    await session.refresh(member)
+
+
 def _warning_input(form: dict[str, str], multi: dict[str, list[str]]) -> WarningInput:
     chosen = multi.get("warnings", [])
     other = (form.get("other_warning") or "").strip() or None
@@ -83,7 +90,7 @@ class ModeratorPages(Controller):
             else:
                 raise Invalid("Choose what to do with this post.")
         except ForumError as exc:
-            await db_session.rollback()
+            await _recover(db_session, moderator)
             if is_htmx(request):
                 # htmx only swaps successful answers: the card comes back with the message inside it.
                 return await self._card(request, db_session, reader, flag_id=flag_id, error=exc.detail)
@@ -144,7 +151,7 @@ class MemberModerationPages(Controller):
         except ForumError as exc:
             if exc.status_code == 404:
                 raise
-            await db_session.rollback()
+            await _recover(db_session, member)
             flash(request, exc.detail)
             return Redirect(path=f"/threads/{(await discussions.post_view(post_id, reader, member)).thread_id}")
         post_view = await discussions.post_view(done.report.post_id, reader, member)
@@ -176,13 +183,13 @@ class MemberModerationPages(Controller):
         try:
             await ReportService(db_session).appeal(member, post_id, form.get("note"))
         except Invalid as exc:
-            await db_session.rollback()
+            await _recover(db_session, member)
             return await self._notices_page(request, member, db_session, status=400, values=form,
                                             errors={"post_id": post_id, **(exc.fields or {"note": exc.detail})})
         except ForumError as exc:
             if exc.status_code == 404:
                 raise
-            await db_session.rollback()
+            await _recover(db_session, member)
             flash(request, exc.detail)
             return Redirect(path="/notices")
         flash(request, "Your appeal is with the moderators. Someone other than the person who removed the post "
@@ -235,7 +242,7 @@ class AdminModerationPages(Controller):
             else:
                 raise Invalid("Nothing to save there.")
         except Invalid as exc:
-            await db_session.rollback()
+            await _recover(db_session, admin)
             return await self._page(request, db_session, classifier_holder, 400, errors=exc.fields,
                                     error=exc.detail, values=form, section=section)
         flash(request, message)

@@ -31,5 +31,8 @@ if [ "${CI:-}" = "true" ]; then
   export FORUM_REQUIRE_POSTGRES=1 FORUM_REQUIRE_REDIS=1 FORUM_REQUIRE_BROWSER=1
 fi
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 TOKENIZERS_PARALLELISM=false
-.venv/bin/ruff check .
-exec .venv/bin/pytest -q -n 2 --dist loadfile "$@"
+status=0
+.venv/bin/pytest -q -n 2 --dist loadfile "$@" || status=$?
+echo "ruff (lint):"
+.venv/bin/ruff check . || status=1
+exit $status

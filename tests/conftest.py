@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pytest
 import httpx
+import pytest
 
 from forum.settings import Settings
 
