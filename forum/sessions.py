@@ -16,6 +16,7 @@ from litestar.middleware.session.server_side import ServerSideSessionBackend, Se
 from litestar.types import Empty, Message, ScopeSession
 
 _LOADED = "_haven_session_loaded"
+_FRESH_ID = "_haven_session_fresh_id"
 
 
 class QuietSessionBackend(ServerSideSessionBackend):
@@ -23,6 +24,9 @@ class QuietSessionBackend(ServerSideSessionBackend):
         data = await super().load_from_connection(connection)
         connection.scope.setdefault("state", {})[_LOADED] = dict(data)
         return data
+
+    def get_session_id(self, connection: ASGIConnection) -> str:
+        return connection.scope.get("state", {}).get(_FRESH_ID) or super().get_session_id(connection)
 
     async def store_in_message(self, scope_session: ScopeSession, message: Message, connection: ASGIConnection) -> None:
         had_cookie = self.config.key in connection.cookies
@@ -33,6 +37,12 @@ class QuietSessionBackend(ServerSideSessionBackend):
             return
         if had_cookie and loaded == scope_session:
             return  # nothing changed: no write
+        if had_cookie and (loaded or {}).get("member_id") != scope_session.get("member_id"):
+            # Signing in (or out and in as someone else) gets a new session id, and the old one is
+            # dropped: an id someone planted or saw before sign-in is worth nothing afterwards.
+            await self.delete(super().get_session_id(connection), store=self.config.get_store_from_app(
+                connection.scope["app"]))
+            connection.scope.setdefault("state", {})[_FRESH_ID] = self.generate_session_id()
         await super().store_in_message(scope_session, message, connection)
 
 

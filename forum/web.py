@@ -45,16 +45,18 @@ def extensions_of(state: State) -> Extensions:
 # --- dependencies ------------------------------------------------------------------------------
 
 async def provide_viewer(request: Request, db_session: AsyncSession) -> Member | None:
-    """The signed-in member: by bearer token on the API, by session cookie on pages."""
+    """The signed-in member: by bearer token (API and pages alike), or by session cookie on pages.
+
+    The API never reads the cookie, which is what lets it skip CSRF checks safely; a bearer token
+    can't be attached by a browser on its own, so honouring it on pages opens nothing."""
     if "viewer" in request.scope.setdefault("state", {}):
         return request.scope["state"]["viewer"]
     member: Member | None = None
     accounts = AccountService(db_session, settings_of(request.app.state).fast_password_hashing)
-    if is_api(request):
-        header = request.headers.get("authorization", "")
-        if header.lower().startswith("bearer "):
-            member = await accounts.member_for_token(header[7:].strip())
-    else:
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        member = await accounts.member_for_token(header[7:].strip())
+    elif not is_api(request):
         session = request.scope.get("session") or {}
         member_id = session.get("member_id") if isinstance(session, dict) else None
         if member_id:

@@ -175,7 +175,7 @@ class ActionService:
             appeal.status = "upheld" if target == "published" else "rejected"
             appeal.decided_by_id, appeal.decided_at = moderator.id, now
 
-        notices = self._tell_author(action, post, thread, before.status, author, reason, days, warnings, appeal)
+        notices = self._tell_author(action, post, thread, before.status, author, reason, days, appeal)
         await self.session.flush()
         entry = log_action(
             self.session, moderator, action, "post", post.id, reason,
@@ -243,12 +243,12 @@ class ActionService:
         return before
 
     def _tell_author(self, action: str, post: Post, thread: Thread, status_before: str, author: Member | None,
-                     reason: str | None, days: int | None, warnings: WarningInput | None,
-                     appeal: Appeal | None) -> list[Notice]:
+                     reason: str | None, days: int | None, appeal: Appeal | None) -> list[Notice]:
         if author is None:
             return []
         title, link = quoted_title(thread), post_link(post)
-        because = f": {reason}" if reason else "."
+        # ": the reason." whatever punctuation the moderator ended with, so the next sentence reads on.
+        because = f": {reason}{'' if reason[-1] in '.!?' else '.'}" if reason else "."
         texts: list[tuple[str, str | None]] = []
         if action in ("approve", "warnings") and status_before != "published" and post.status == "published":
             texts.append(({

@@ -101,7 +101,8 @@ class ModeratorPages(Controller):
             return Redirect(path="/mod/queue")
         if action in ("claim", "unclaim", "undo"):
             return await self._card(request, db_session, reader, post_id=result.post_id, message=result.message)
-        return render("mod/_result.html", request, result=result, undo_minutes=int(UNDO_WINDOW.total_seconds() // 60))
+        return render("mod/_result.html", request, result=result, undo_minutes=int(UNDO_WINDOW.total_seconds() // 60),
+                      queue=await QueueService(db_session).counts())
 
     async def _card(self, request: Request, session: AsyncSession, reader: Reader, *, flag_id: int = 0,
                     post_id: int = 0, error: str | None = None, message: str | None = None) -> Template:
@@ -110,11 +111,13 @@ class ModeratorPages(Controller):
             card = await (queue.card_for_post(post_id, reader) if post_id else queue.card_for_flag(flag_id, reader))
         except NotFound:
             card = None
+        # The count at the top of the page follows (htmx swaps it out of band).
+        counts = await queue.counts()
         if card is None:
             done = ActionResult(error or message or "This one is no longer in the queue.", post_id)
-            return render("mod/_result.html", request, result=done, undo_minutes=0)
-        return render("mod/_card.html", request, card=card, error=error, message=message,
-                      **await self._queue_context(request, session))
+            return render("mod/_result.html", request, result=done, undo_minutes=0, queue=counts)
+        return render("mod/_card.html", request, card=card, error=error, message=message, queue=counts,
+                      oob_count=True, **await self._queue_context(request, session))
 
     @get("/log")
     async def log(self, request: Request, moderator: Member, db_session: AsyncSession, page: int = 1) -> Template:

@@ -89,6 +89,12 @@ class Card:
 
 
 @dataclass(frozen=True)
+class QueueCounts:
+    waiting: int
+    urgent: int
+
+
+@dataclass(frozen=True)
 class QueuePage:
     cards: list[Card]
     waiting: int
@@ -149,9 +155,9 @@ class QueueService:
         items.sort(key=lambda item: (-item[1], item[2], item[0]))
         return items
 
-    async def counts(self) -> tuple[int, int]:
+    async def counts(self) -> QueueCounts:
         ordered = await self._ordered()
-        return len(ordered), sum(1 for _, priority, _ in ordered if priority >= URGENT_AT)
+        return QueueCounts(len(ordered), sum(1 for _, priority, _ in ordered if priority >= URGENT_AT))
 
     async def page(self, reader: Reader, number: int = 1) -> QueuePage:
         ordered = await self._ordered()

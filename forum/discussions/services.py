@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -292,8 +293,9 @@ class DiscussionService:
         view = self._thread_view(thread, author, topic, thread_tags, reader)
         return view, Page(posts, number, total, POSTS_PER_PAGE, hidden), thread
 
-    async def _post_views(self, rows: list[Any], thread_tags: list[Tag], reader: Reader,
+    async def _post_views(self, rows: list[Any], thread_tags: list[Tag] | Mapping[int, list[Tag]], reader: Reader,
                           viewer: Member | None) -> list[PostView]:
+        """Posts as this reader sees them; `thread_tags` are their thread's tags, or tags by thread id."""
         ids = [p.id for p, _ in rows]
         post_tags = await self.warnings.post_tags(ids)
         counts: dict[int, dict[str, int]] = defaultdict(dict)
@@ -309,7 +311,8 @@ class DiscussionService:
                     mine[post_id].add(kind)
         views = []
         for post, author in rows:
-            tags = _merge(thread_tags, post_tags.get(post.id, []))
+            in_thread = thread_tags.get(post.thread_id, []) if isinstance(thread_tags, Mapping) else thread_tags
+            tags = _merge(in_thread, post_tags.get(post.id, []))
             mode = decide(reader, [t.warning_id for t in tags], post.author_id)
             if mode == "hide":  # already filtered in SQL; this keeps the promise if the two ever drift
                 continue
@@ -341,12 +344,13 @@ class DiscussionService:
             .join(Member, Member.id == Post.author_id).where(scope)
             .order_by(Post.id.desc()).limit(POSTS_PER_PAGE).offset((number - 1) * POSTS_PER_PAGE))).all()
         thread_tags = await self.warnings.thread_tags(list({t.id for _, _, t in rows}))
+        # One batch for the whole page (tags and reactions), so the page costs the same for 5 posts or 20.
+        views = {v.id: v for v in await self._post_views([(p, a) for p, a, _ in rows], thread_tags, reader, viewer)}
         entries: list[ProfileEntry] = []
-        for post, author, thread in rows:
+        for post, _, thread in rows:
             tags = thread_tags.get(thread.id, [])
-            views = await self._post_views([(post, author)], tags, reader, viewer)
-            if views:
-                entries.append(ProfileEntry(views[0], thread.id, thread.title,
+            if post.id in views:
+                entries.append(ProfileEntry(views[post.id], thread.id, thread.title,
                                             decide(reader, [t.warning_id for t in tags], thread.author_id), tags))
         return member, Page(entries, number, total, POSTS_PER_PAGE)
 

@@ -194,3 +194,22 @@ async def test_the_openapi_schema_describes_the_json_api(client):
     for path in ("/api/v1/auth/register", "/api/v1/auth/token", "/api/v1/topics", "/api/v1/threads/{thread_id}",
                  "/api/v1/posts/preview", "/api/v1/me/warning-preferences"):
         assert path in paths, path
+
+
+async def test_markup_in_a_title_or_post_reaches_every_page_as_text_only(api):
+    await api.member("alice")
+    title = '<script>alert("t")</script><img src=x onerror=alert(1)>'
+    body = '<svg onload=alert(1)> [click](javascript:alert(2)) <a href="https://example.org">x</a> https://example.org'
+    r = await api.post("/api/v1/topics/anxiety/threads", "alice", json={"title": title, "body": body})
+    assert r.status_code == 201
+    thread_id = r.json()["id"]
+    for path in ("/topics/anxiety", f"/threads/{thread_id}", "/members/alice"):
+        html = (await api.client.get(path)).text
+        assert "<script>alert" not in html and "<img src=x" not in html and "<svg onload" not in html, path
+        assert 'href="javascript:' not in html, path
+    thread_page = (await api.client.get(f"/threads/{thread_id}")).text
+    assert "&lt;script&gt;" in thread_page  # shown, as text
+    assert 'href="https://example.org" rel="nofollow ugc noopener"' in thread_page
+    answer = (await api.get(f"/api/v1/threads/{thread_id}")).json()
+    assert answer["thread"]["title"] == title  # stored as written; pages escape it
+    assert "<svg" not in answer["posts"][0]["body_html"] and 'href="javascript' not in answer["posts"][0]["body_html"]

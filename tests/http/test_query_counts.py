@@ -131,3 +131,20 @@ async def test_a_signed_in_members_topic_page_costs_the_same_for_5_threads_as_fo
     few = await statements_for(api.client, "/topics/small")
     many = await statements_for(api.client, "/topics/full")
     assert len(few) == len(many), "\n\n".join(many)
+
+
+async def test_a_members_profile_costs_the_same_statements_for_5_posts_as_for_20(api):
+    await _members(api)
+    await api.member("quiet")
+    await api.member("chatty")
+    async with api.client.app.state.db.session() as s:
+        accounts, service = AccountService(s), DiscussionService(s)
+        for name, count in (("quiet", 5), ("chatty", 20)):
+            member = await accounts.by_username(name)
+            for n in range(count):
+                tags = WarningInput(("medical",)) if n % 3 == 0 else WarningInput()
+                await service.create_thread(member, "anxiety", f"{name} {n}", f"Post {n}", tags)
+    await api.client.get("/")
+    few = await statements_for(api.client, "/members/quiet")
+    many = await statements_for(api.client, "/members/chatty")
+    assert len(few) == len(many), "\n\n".join(many)

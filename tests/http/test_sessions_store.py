@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
-from pages_helper import PASSWORD, form_post, make_topic, serving, sign_in, sign_out, signed_in_as
+from pages_helper import PASSWORD, another_browser, form_post, make_topic, serving, sign_in, sign_out, signed_in_as
 from sqlalchemy import select
 
 from forum.accounts.models import StoreEntry
@@ -64,7 +64,7 @@ async def test_reading_while_signed_in_does_not_write_the_session_again(api):
 
 async def test_a_session_cookie_that_was_never_issued_signs_nobody_in(api):
     await api.member("alice")
-    api.client.cookies.set(SESSION_COOKIE, "made-up-session-id")
+    api.client.cookies.set(SESSION_COOKIE, "made-up-session-id", domain="testserver.local")
     assert signed_in_as((await api.client.get("/")).text) is None
 
 
@@ -157,3 +157,26 @@ async def test_with_redis_rate_limits_are_counted_in_redis(redis_forum):
     assert r.status_code == 429
     keys = [k.decode() async for k in redis.scan_iter(match="haven_rate_limit*login*")]
     assert any(str(c._transport.client[0]) in k for k in keys), keys
+
+
+async def test_signing_in_starts_a_new_session_id_so_a_planted_one_is_worthless(api):
+    await api.member("alice")
+    api.client.cookies.set(SESSION_COOKIE, "planted-by-someone-else", domain="testserver.local")
+    await sign_in(api.client, "alice")
+    assert api.client.cookies.get(SESSION_COOKIE) not in (None, "planted-by-someone-else")
+    attacker = another_browser(api.client)
+    async with attacker:
+        attacker.cookies.set(SESSION_COOKIE, "planted-by-someone-else", domain="testserver.local")
+        assert signed_in_as((await attacker.get("/")).text) is None
+    assert signed_in_as((await api.client.get("/")).text) == "alice"
+
+
+async def test_a_visitors_session_gets_a_new_id_when_they_sign_in(api):
+    await api.member("alice")
+    await form_post(api.client, "/settings/warnings", {"mode-violence": "hide"})
+    visitor_id = api.client.cookies.get(SESSION_COOKIE)
+    assert visitor_id
+    await sign_in(api.client, "alice")
+    member_id = api.client.cookies.get(SESSION_COOKIE)
+    assert member_id and member_id != visitor_id
+    assert [k for k, _ in await _session_rows(api.client.app)] == [member_id]  # the old one is gone

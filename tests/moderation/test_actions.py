@@ -236,7 +236,7 @@ async def test_hiding_an_opening_post_takes_its_thread_out_of_the_topic(forum, p
 
 
 async def test_reply_counts_follow_visibility(forum, people) -> None:
-    thread, reply, item = await flagged_reply(forum)
+    thread, _, item = await flagged_reply(forum)
 
     async def count() -> int:
         listed = (await forum.api.get("/api/v1/topics/anxiety/threads")).json()["threads"]

@@ -29,7 +29,7 @@ async def world(forum) -> dict[str, int]:
     """A reported post, and one moderator action to try undoing."""
     await forum.members("ash", "bob", "cal", mod="sam", admin="ada")
     _, reply, item = await flagged_reply(forum)
-    _, other, other_item = await flagged_reply(forum)
+    _, _, other_item = await flagged_reply(forum)
     done = (await forum.resolve("sam", other_item["id"], "hide")).json()
     return {"flag": item["id"], "post": reply["id"], "action": done["action_id"]}
 
@@ -107,7 +107,8 @@ async def test_moderation_settings_are_for_admins_only(forum, world) -> None:
 
 @pytest.mark.parametrize(("method", "path"), MEMBER_API)
 async def test_members_own_moderation_api_needs_signing_in(forum, world, method, path) -> None:
-    r = await forum.api.call(method, _fill(path, world), json={"reason": "spam", "note": "x"} if method == "POST" else None)
+    body = {"reason": "spam", "note": "x"} if method == "POST" else None
+    r = await forum.api.call(method, _fill(path, world), json=body)
     assert r.status_code == 401
 
 

@@ -182,3 +182,48 @@ async def test_thresholds_come_from_the_admin_settings(forum) -> None:
     hidden = await forum.reply("bob", thread["id"], "NASTY again")
     await forum.work()
     assert await forum.post_status(hidden["id"]) == "hidden"
+
+
+async def test_the_status_line_says_what_the_worker_actually_loaded(forum) -> None:
+    from moderation.classifiers.basic import BasicClassifier
+
+    holder = classifier_subscriber(forum.app).holder
+    assert forum.app.state.composition.status_lines[0] == (
+        "classifier: basic (alt-profanity-check + patterns), because FORUM_CLASSIFIER=basic")
+    await holder.get()
+    assert isinstance(holder.loaded, BasicClassifier)
+    assert forum.app.state.composition.status_lines[0].startswith("classifier: basic, basic classifier")
+
+
+def test_before_loading_the_status_line_is_worked_out_from_settings_alone(tmp_path) -> None:
+    from forum.settings import Settings
+    from moderation.classifying import expected_status
+
+    def status(**env: str) -> str:
+        return expected_status(Settings.from_env({"FORUM_DATA_DIR": str(tmp_path), "FORUM_SECRET_KEY": "x" * 40,
+                                                  **env}))
+
+    assert "will be tried on first use" in status(FORUM_CLASSIFIER="auto")
+    missing = status(FORUM_CLASSIFIER="auto", FORUM_DETOXIFY_CHECKPOINT=str(tmp_path / "nope.ckpt"))
+    assert missing.startswith("classifier: basic") and "does not exist" in missing
+    assert "NOT WORKING" in status(FORUM_CLASSIFIER="detoxify", FORUM_DETOXIFY_CHECKPOINT=str(tmp_path / "nope"))
+    (tmp_path / "real.ckpt").write_bytes(b"")
+    assert "local checkpoint" in status(FORUM_CLASSIFIER="auto", FORUM_DETOXIFY_CHECKPOINT=str(tmp_path / "real.ckpt"))
+
+
+def test_classifier_download_prints_the_two_settings_to_use(tmp_path, monkeypatch) -> None:
+    from click.testing import CliRunner
+
+    import moderation.classifiers.download as download
+    from moderation.cli import commands
+
+    def fake_download(model_type: str, dest):
+        assert model_type == "original-small"
+        return dest / f"{model_type}.ckpt", dest / "hf"
+
+    monkeypatch.setattr(download, "download_detoxify", fake_download)
+    group = commands()[0]
+    result = CliRunner().invoke(group, ["download", str(tmp_path), "--model", "original-small"])
+    assert result.exit_code == 0, result.output
+    assert f"FORUM_DETOXIFY_CHECKPOINT={tmp_path / 'original-small.ckpt'}" in result.output
+    assert f"FORUM_DETOXIFY_HF_CONFIG={tmp_path / 'hf'}" in result.output

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-import pytest
 from cw_helper import hidden_count, new_reader, says, thread
 from pages_helper import form_post
 from sqlalchemy import update
@@ -25,45 +24,45 @@ async def some_threads(api) -> None:
     await thread(api, "writer", TAGGED_TITLES[2], "words", other="loud noises")
 
 
-@pytest.mark.parametrize("kind", ["visitor", "member"])
-async def test_the_gentler_view_hides_every_tagged_thread_and_leaves_the_rest(api, kind):
+async def test_the_gentler_view_hides_every_tagged_thread_and_leaves_the_rest(api):
     await some_threads(api)
-    reader = await new_reader(api, kind)
-    assert 'action="/gentle"' in (await reader.page("/topics/anxiety")).text
-    await reader.gentle("hour")
-    page = (await reader.page("/topics/anxiety")).text
-    assert "Marker-plain" in page
-    assert not any(title in page for title in TAGGED_TITLES)
-    assert hidden_count(page) == 3
-    assert says(page, "Gentler view is on until")
-    assert 'value="off"' in page  # the way back is on every page
-    await reader.close()
+    for kind in ("visitor", "member"):
+        reader = await new_reader(api, kind)
+        assert 'action="/gentle"' in (await reader.page("/topics/anxiety")).text
+        await reader.gentle("hour")
+        page = (await reader.page("/topics/anxiety")).text
+        assert "Marker-plain" in page, kind
+        assert not any(title in page for title in TAGGED_TITLES), kind
+        assert hidden_count(page) == 3, kind
+        assert says(page, "Gentler view is on until"), kind
+        assert 'value="off"' in page, kind  # the way back is on every page
+        await reader.close()
 
 
-@pytest.mark.parametrize("kind", ["visitor", "member"])
-async def test_the_gentler_view_does_not_change_the_saved_choices(api, kind):
-    reader = await new_reader(api, kind)
-    await reader.choose(violence="show", suicide="hide")
-    await reader.gentle("off-switch")
-    settings_page = (await reader.page("/settings/warnings")).text
-    assert re.search(r'name="mode-violence" value="show"[^>]*checked', settings_page)
-    assert re.search(r'name="mode-suicide" value="hide"[^>]*checked', settings_page)
-    if kind == "member":
-        prefs = (await reader.api("/api/v1/me/warning-preferences")).json()
-        assert prefs["violence"] == "show" and prefs["suicide"] == "hide" and prefs["gentle_mode"] is True
-    await reader.close()
+async def test_the_gentler_view_does_not_change_the_saved_choices(api):
+    for kind in ("visitor", "member"):
+        reader = await new_reader(api, kind)
+        await reader.choose(violence="show", suicide="hide")
+        await reader.gentle("off-switch")
+        settings_page = (await reader.page("/settings/warnings")).text
+        assert re.search(r'name="mode-violence" value="show"[^>]*checked', settings_page), kind
+        assert re.search(r'name="mode-suicide" value="hide"[^>]*checked', settings_page), kind
+        if kind == "member":
+            prefs = (await reader.api("/api/v1/me/warning-preferences")).json()
+            assert prefs["violence"] == "show" and prefs["suicide"] == "hide" and prefs["gentle_mode"] is True
+        await reader.close()
 
 
-@pytest.mark.parametrize("kind", ["visitor", "member"])
-async def test_turning_the_gentler_view_off_brings_everything_back(api, kind):
+async def test_turning_the_gentler_view_off_brings_everything_back(api):
     await some_threads(api)
-    reader = await new_reader(api, kind)
-    await reader.gentle("today")
-    await reader.gentle("off")
-    page = (await reader.page("/topics/anxiety")).text
-    assert all(title in page for title in TAGGED_TITLES)
-    assert hidden_count(page) == 0 and not says(page, "Gentler view is on")
-    await reader.close()
+    for kind in ("visitor", "member"):
+        reader = await new_reader(api, kind, f"reader-{kind}")
+        await reader.gentle("today")
+        await reader.gentle("off")
+        page = (await reader.page("/topics/anxiety")).text
+        assert all(title in page for title in TAGGED_TITLES), kind
+        assert hidden_count(page) == 0 and not says(page, "Gentler view is on"), kind
+        await reader.close()
 
 
 async def test_a_members_gentler_view_holds_on_the_api_too(api):

@@ -52,8 +52,8 @@ async def build_world(api: Any) -> World:
     return World(plain, self_harm, other, sh_reply)
 
 
-async def reader_in_mode(api: Any, kind: str, mode: str) -> Reader:
-    reader = await new_reader(api, kind)
+async def reader_in_mode(api: Any, kind: str, mode: str, name: str = "reader") -> Reader:
+    reader = await new_reader(api, kind, name)
     if mode in ("show", "warn", "hide"):
         await reader.choose(self_harm=mode)
     elif mode == "gentle":
@@ -62,121 +62,108 @@ async def reader_in_mode(api: Any, kind: str, mode: str) -> Reader:
     return reader
 
 
-@pytest.fixture(params=["visitor", "member"])
-def kind(request: pytest.FixtureRequest) -> str:
-    return request.param
-
-
-@pytest.mark.parametrize("mode", list(EFFECT))
-async def test_the_topic_page_follows_the_readers_choice(api, kind, mode):
-    world = await build_world(api)
-    reader = await reader_in_mode(api, kind, mode)
+async def check_topic_page(reader: Reader, world: World, mode: str) -> None:
     html = (await reader.page("/topics/anxiety")).text
-    effect = EFFECT[mode]
-    assert PLAIN_TITLE in html and details_around(html, PLAIN_TITLE) is None
+    effect, ctx = EFFECT[mode], f"topic page, {reader.kind} in {mode}"
+    assert PLAIN_TITLE in html and details_around(html, PLAIN_TITLE) is None, ctx
     if effect == "show":
-        assert f'<a class="thread-title" href="/threads/{world.self_harm["id"]}">{SH_TITLE}</a>' in html
-        assert details_around(html, SH_TITLE) is None
-        assert hidden_count(html) == 0
+        assert f'<a class="thread-title" href="/threads/{world.self_harm["id"]}">{SH_TITLE}</a>' in html, ctx
+        assert details_around(html, SH_TITLE) is None and hidden_count(html) == 0, ctx
     elif effect == "warn":
         notice = details_around(html, SH_TITLE)
-        assert notice is not None and " open" not in notice.split(">", 1)[0]
+        assert notice is not None and " open" not in notice.split(">", 1)[0], ctx
         summary = re.search(r"<summary>(.*?)</summary>", notice, re.S).group(1)
-        assert says(summary, "A thread that mentions self-harm (added by the author)")
-        assert SH_TITLE not in summary
-        assert hidden_count(html) == 0
+        assert says(summary, "A thread that mentions self-harm (added by the author)"), ctx
+        assert SH_TITLE not in summary and hidden_count(html) == 0, ctx
     else:
-        assert SH_TITLE not in html and not says(html.split("<main", 1)[1], "self-harm")
-        assert hidden_count(html) == (2 if mode == "gentle" else 1)  # gentle hides the "other" thread too
-        assert '· <a href="/settings/warnings">change</a>' in html
-    await reader.close()
+        assert SH_TITLE not in html and not says(html.split("<main", 1)[1], "self-harm"), ctx
+        assert hidden_count(html) == (2 if mode == "gentle" else 1), ctx  # gentle hides the "other" thread too
+        assert '<a href="/settings/warnings">change</a>' in html, ctx
 
 
-@pytest.mark.parametrize("mode", list(EFFECT))
-async def test_a_thread_page_follows_the_readers_choice_for_a_tagged_post(api, kind, mode):
-    world = await build_world(api)
-    reader = await reader_in_mode(api, kind, mode)
+async def check_thread_page(reader: Reader, world: World, mode: str) -> None:
     r = await reader.page(f"/threads/{world.plain['id']}")
-    assert r.status_code == 200
-    html, effect = r.text, EFFECT[mode]
-    assert PLAIN_BODY in html and PLAIN_REPLY in html
+    html, effect, ctx = r.text, EFFECT[mode], f"thread page, {reader.kind} in {mode}"
+    assert r.status_code == 200 and PLAIN_BODY in html and PLAIN_REPLY in html, ctx
     if effect == "show":
-        assert SH_REPLY in html and details_around(html, SH_REPLY) is None
+        assert SH_REPLY in html and details_around(html, SH_REPLY) is None, ctx
     elif effect == "warn":
         notice = details_around(html, SH_REPLY)
-        assert notice is not None and not notice.startswith("<details class=\"warned\" open")
-        assert says(notice, "This post mentions self-harm (added by the author)")
-        assert says(notice, "Show post")  # the control that reveals it, without JavaScript
-        assert hidden_count(html) == 0
+        assert notice is not None and not notice.startswith('<details class="warned" open'), ctx
+        assert says(notice, "This post mentions self-harm (added by the author)"), ctx
+        assert says(notice, "Show post"), ctx  # the control that reveals it, without JavaScript
+        assert hidden_count(html) == 0, ctx
     else:
-        assert SH_REPLY not in html
-        assert hidden_count(html) == 1
-        assert says(html, "1 post hidden by your settings")
-    await reader.close()
+        assert SH_REPLY not in html, ctx
+        assert hidden_count(html) == 1 and says(html, "1 post hidden by your settings"), ctx
 
 
-@pytest.mark.parametrize("mode", list(EFFECT))
-async def test_a_tagged_thread_page_its_title_and_meta_follow_the_readers_choice(api, kind, mode):
-    world = await build_world(api)
-    reader = await reader_in_mode(api, kind, mode)
+async def check_tagged_thread_page(reader: Reader, world: World, mode: str) -> None:
     r = await reader.page(f"/threads/{world.self_harm['id']}")
-    effect = EFFECT[mode]
+    effect, ctx = EFFECT[mode], f"tagged thread page, {reader.kind} in {mode}"
     if effect == "hide":
-        assert r.status_code == 404
-        assert SH_TITLE not in r.text and SH_BODY not in r.text
-        await reader.close()
+        assert r.status_code == 404, ctx
+        assert SH_TITLE not in r.text and SH_BODY not in r.text, ctx
         return
-    assert r.status_code == 200
+    assert r.status_code == 200, ctx
     head = head_of(r.text)
     if effect == "show":
-        assert f"<title>{SH_TITLE} · Haven</title>" in head
-        assert f"<h1>{SH_TITLE}</h1>" in r.text and details_around(r.text, SH_TITLE) is None
+        assert f"<title>{SH_TITLE} · Haven</title>" in head, ctx
+        assert f"<h1>{SH_TITLE}</h1>" in r.text and details_around(r.text, SH_TITLE) is None, ctx
     else:
-        assert SH_TITLE not in head and SH_BODY not in head
-        assert "<title>A thread in Anxiety · Haven</title>" in head
-        title_notice = details_around(r.text, SH_TITLE)
-        assert says(title_notice, "This thread mentions self-harm")
-        assert details_around(r.text, SH_BODY) is not None  # the thread's warning covers its posts
-    assert re.search(r'<meta name="description" content="A conversation in Anxiety on Haven.">', head)
-    await reader.close()
+        assert SH_TITLE not in head and SH_BODY not in head, ctx
+        assert "<title>A thread in Anxiety · Haven</title>" in head, ctx
+        assert says(details_around(r.text, SH_TITLE), "This thread mentions self-harm"), ctx
+        assert details_around(r.text, SH_BODY) is not None, ctx  # the thread's warning covers its posts
+    assert '<meta name="description" content="A conversation in Anxiety on Haven.">' in head, ctx
 
 
-@pytest.mark.parametrize("mode", list(EFFECT))
-async def test_the_home_page_counts_only_what_the_reader_will_see(api, kind, mode):
-    await build_world(api)
-    reader = await reader_in_mode(api, kind, mode)
-    expected = {"show": 3, "warn": 3, "hide": 2, "gentle": 1}[EFFECT[mode] if mode != "gentle" else "gentle"]
-    assert says((await reader.page("/")).text, f"{expected} thread")
-    await reader.close()
+async def check_home_page(reader: Reader, mode: str) -> None:
+    expected = {"show": 3, "warn": 3, "default": 3, "hide": 2, "gentle": 1}[mode]
+    assert says((await reader.page("/")).text, f"{expected} thread"), f"home page, {reader.kind} in {mode}"
 
 
-@pytest.mark.parametrize("mode", list(EFFECT))
-async def test_a_members_choice_holds_on_the_json_api(api, mode):
-    world = await build_world(api)
-    reader = await reader_in_mode(api, "member", mode)
-    effect = EFFECT[mode]
+async def check_api(reader: Reader, world: World, mode: str) -> None:
+    effect, ctx = EFFECT[mode], f"API, {reader.kind} in {mode}"
     listing = (await reader.api("/api/v1/topics/anxiety/threads")).json()
     by_id = {t["id"]: t for t in listing["threads"]}
-    assert by_id[world.plain["id"]]["warning_mode"] == "show" and by_id[world.plain["id"]]["warnings"] == []
+    assert by_id[world.plain["id"]]["warning_mode"] == "show" and by_id[world.plain["id"]]["warnings"] == [], ctx
     posts = (await reader.api(f"/api/v1/threads/{world.plain['id']}")).json()
     post_modes = {p["id"]: p["warning_mode"] for p in posts["posts"]}
     single = await reader.api(f"/api/v1/threads/{world.self_harm['id']}")
     if effect == "hide":
-        assert world.self_harm["id"] not in by_id
-        assert listing["hidden_by_settings"] == (2 if mode == "gentle" else 1)
-        assert world.sh_reply["id"] not in post_modes and posts["hidden_by_settings"] == 1
-        assert single.status_code == 404
-        for response in (listing, posts, single.json()):
-            assert "Marker-sh" not in str(response)
+        assert world.self_harm["id"] not in by_id, ctx
+        assert listing["hidden_by_settings"] == (2 if mode == "gentle" else 1), ctx
+        assert world.sh_reply["id"] not in post_modes and posts["hidden_by_settings"] == 1, ctx
+        assert single.status_code == 404, ctx
+        for answer in (listing, posts, single.json()):
+            assert "Marker-sh" not in str(answer), ctx
     else:
-        assert by_id[world.self_harm["id"]]["warning_mode"] == effect
-        assert by_id[world.self_harm["id"]]["warnings"] == ["self-harm"]
-        assert post_modes[world.sh_reply["id"]] == effect
-        assert listing["hidden_by_settings"] == posts["hidden_by_settings"] == 0
+        assert by_id[world.self_harm["id"]]["warning_mode"] == effect, ctx
+        assert by_id[world.self_harm["id"]]["warnings"] == ["self-harm"], ctx
+        assert post_modes[world.sh_reply["id"]] == effect, ctx
+        assert listing["hidden_by_settings"] == posts["hidden_by_settings"] == 0, ctx
         answer = single.json()
-        assert answer["thread"]["warning_mode"] == effect
-        assert [p["warning_mode"] for p in answer["posts"]] == [effect]
-    await reader.close()
+        assert answer["thread"]["warning_mode"] == effect, ctx
+        assert [p["warning_mode"] for p in answer["posts"]] == [effect], ctx
+
+
+@pytest.mark.parametrize("mode", list(EFFECT))
+async def test_every_surface_follows_the_readers_choice_for_visitors_and_members(api, mode):
+    """Topic page, thread pages with their <title> and <meta>, the home page's counts, and (for
+    members, whose choices the API knows through their token) the thread list and threads."""
+    world = await build_world(api)
+    for kind in ("visitor", "member"):
+        reader = await reader_in_mode(api, kind, mode)
+        try:
+            await check_topic_page(reader, world, mode)
+            await check_thread_page(reader, world, mode)
+            await check_tagged_thread_page(reader, world, mode)
+            await check_home_page(reader, mode)
+            if kind == "member":
+                await check_api(reader, world, mode)
+        finally:
+            await reader.close()
 
 
 async def test_a_visitors_api_calls_carry_no_session_so_the_defaults_apply(api):
@@ -190,21 +177,22 @@ async def test_a_visitors_api_calls_carry_no_session_so_the_defaults_apply(api):
 # --- the htmx reply fragment and revealing ---------------------------------------------------------
 
 
-@pytest.mark.parametrize("mode", ["show", "warn", "hide", "gentle"])
-async def test_the_htmx_reply_fragment_shows_the_authors_own_tagged_reply_never_hiding_it(api, mode):
+async def test_the_htmx_reply_fragment_shows_the_authors_own_tagged_reply_never_hiding_it(api):
     world = await build_world(api)
-    reader = await reader_in_mode(api, "member", mode)
-    r = await form_post(reader.browser, f"/threads/{world.plain['id']}",
-                        {"body": "Marker-my-own words", "warnings": ["self-harm"]}, htmx=True)
-    assert r.status_code == 200, r.text
-    assert "Marker-my-own words" in r.text
-    assert SH_REPLY not in r.text and SH_TITLE not in r.text  # nothing but the reader's own post
-    own = details_around(r.text, "Marker-my-own words")
-    if mode == "show":
-        assert own is None
-    else:  # warned, or hidden for others: the author's own words are collapsed, never taken away
-        assert says(own, "This post mentions self-harm")
-    await reader.close()
+    for mode in ("show", "warn", "hide", "gentle"):
+        reader = await reader_in_mode(api, "member", mode, name=f"reader-{mode}")
+        words = f"Marker-my-own words in {mode}"
+        r = await form_post(reader.browser, f"/threads/{world.plain['id']}",
+                            {"body": words, "warnings": ["self-harm"]}, htmx=True)
+        assert r.status_code == 200, r.text
+        assert words in r.text, mode
+        assert SH_REPLY not in r.text and SH_TITLE not in r.text, mode  # nothing but the reader's own post
+        own = details_around(r.text, words)
+        if mode == "show":
+            assert own is None
+        else:  # warned, or hidden for others: the author's own words are collapsed, never taken away
+            assert says(own, "This post mentions self-harm"), mode
+        await reader.close()
 
 
 async def test_a_hidden_post_cannot_be_revealed_reacted_to_or_opened_for_editing(api):
@@ -293,23 +281,24 @@ async def test_authors_see_their_own_tagged_content_even_when_they_hide_that_war
 
 
 @pytest.mark.parametrize("mode", ["show", "warn", "hide"])
-async def test_other_in_the_authors_own_words_behaves_like_any_warning(api, kind, mode):
+async def test_other_in_the_authors_own_words_behaves_like_any_warning(api, mode):
     world = await build_world(api)
-    reader = await new_reader(api, kind)
-    await reader.choose(other=mode)
-    topic = (await reader.page("/topics/anxiety")).text
-    page = await reader.page(f"/threads/{world.other['id']}")
-    if mode == "show":
-        assert OTHER_TITLE in topic and details_around(topic, OTHER_TITLE) is None
-        assert OTHER_WORDS in topic
-        assert OTHER_BODY in page.text and details_around(page.text, OTHER_BODY) is None
-    elif mode == "warn":
-        assert says(details_around(topic, OTHER_TITLE), f"A thread that mentions {OTHER_WORDS}")
-        assert says(details_around(page.text, OTHER_BODY), f"This post mentions {OTHER_WORDS}")
-    else:
-        assert OTHER_TITLE not in topic and OTHER_WORDS not in topic and hidden_count(topic) == 1
-        assert page.status_code == 404 and OTHER_BODY not in page.text
-    await reader.close()
+    for kind in ("visitor", "member"):
+        reader = await new_reader(api, kind)
+        await reader.choose(other=mode)
+        topic = (await reader.page("/topics/anxiety")).text
+        page = await reader.page(f"/threads/{world.other['id']}")
+        if mode == "show":
+            assert OTHER_TITLE in topic and details_around(topic, OTHER_TITLE) is None, kind
+            assert OTHER_WORDS in topic, kind
+            assert OTHER_BODY in page.text and details_around(page.text, OTHER_BODY) is None, kind
+        elif mode == "warn":
+            assert says(details_around(topic, OTHER_TITLE), f"A thread that mentions {OTHER_WORDS}"), kind
+            assert says(details_around(page.text, OTHER_BODY), f"This post mentions {OTHER_WORDS}"), kind
+        else:
+            assert OTHER_TITLE not in topic and OTHER_WORDS not in topic and hidden_count(topic) == 1, kind
+            assert page.status_code == 404 and OTHER_BODY not in page.text, kind
+        await reader.close()
 
 
 async def test_other_without_words_of_its_own_is_refused(api):
