@@ -30,8 +30,9 @@ from moderation.rules import HELD_PRIORITY, REPORT_REASONS, URGENT_AT
 
 CARDS_PER_PAGE = 20
 LOG_PER_PAGE = 50
-# Actions that count against an author in their one-line history.
-AGAINST_AUTHOR = ("hide", "remove", "warn", "suspend", "ban", "auto-hide")
+# Moderators' decisions against an author, for their one-line history. Automatic hides are left
+# out: they are the forum's guesses, and the card in hand is usually one of them.
+AGAINST_AUTHOR = ("hide", "remove", "warn", "suspend", "ban")
 
 
 @dataclass(frozen=True)

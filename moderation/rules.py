@@ -10,8 +10,8 @@ import datetime as dt
 from typing import Any
 
 # --- queue order -----------------------------------------------------------------------------
-# Cards sort by priority (highest first), then age. Tiers are far apart so that no number of
-# reports or score can lift an item above a tier that is more urgent.
+# Cards sort by priority (highest first), then age. Tiers are 100 apart and what is added within a
+# tier stays under 100, so no number of reports or score lifts an item into a more urgent tier.
 CRISIS_PRIORITY = 1000
 # Within crisis: someone who may be acting now comes before someone who said they wish they weren't here.
 CRISIS_BONUS = {"in_progress": 40, "intent": 30, "danger": 20, "passive": 0}
@@ -78,7 +78,7 @@ CALIBRATION_MIN_DECISIONS = 5
 
 def classifier_priority(scores: dict[str, float], hidden: bool) -> int:
     top = max(scores.values(), default=0.0)
-    return (HELD_PRIORITY if hidden else CLASSIFIER_PRIORITY) + round(top * 100)
+    return (HELD_PRIORITY if hidden else CLASSIFIER_PRIORITY) + min(99, round(top * 99))
 
 
 def crisis_priority(category: str) -> int:
@@ -89,7 +89,7 @@ def report_priority(reasons: list[str], hidden: bool) -> int:
     if "worried" in reasons:
         return WORRIED_PRIORITY
     base = HELD_PRIORITY if hidden else REPORT_PRIORITY
-    return base + REPORT_STEP * len(reasons)
+    return base + min(99, REPORT_STEP * len(reasons))
 
 
 def default_settings() -> dict[str, Any]:

@@ -226,3 +226,15 @@ async def test_a_pending_post_with_a_crisis_signal_is_urgent(forum, people) -> N
     item = (await forum.queue("sam"))[0]
     assert item["post"]["id"] == held["id"] and item["urgent"]
     assert sorted(item["sources"]) == ["crisis", "premod"]
+
+
+async def test_no_score_or_pile_of_reports_makes_an_item_urgent(forum, people) -> None:
+    from moderation.rules import URGENT_AT, classifier_priority, report_priority
+
+    assert classifier_priority({"toxicity": 1.0}, hidden=True) < URGENT_AT
+    assert report_priority(["unkind"] * 50, hidden=True) < URGENT_AT
+    assert report_priority(["unkind"] * 50, hidden=False) < classifier_priority({"toxicity": 0.0}, hidden=True)
+    thread = await forum.thread("ash")
+    await forum.reply("bob", thread["id"], UNKIND)  # scored 1.0 and hidden: held, but not urgent
+    await forum.work()
+    assert [i["urgent"] for i in await forum.queue("sam")] == [False]

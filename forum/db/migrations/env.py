@@ -32,10 +32,17 @@ for module in MODEL_MODULES:
 config = context.config
 
 
+def _include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+    # Tables that only migrations create (the search index, FTS5's shadow tables) have no model;
+    # autogenerate must not offer to drop them.
+    return not (type_ == "table" and reflected and compare_to is None)
+
+
 def _do_run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=metadata,
+        include_object=_include_object,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
     )

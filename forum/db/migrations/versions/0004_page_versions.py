@@ -41,34 +41,35 @@ SQLITE_TRIGGERS: list[tuple[str, str, str]] = [
     ("threads", "DELETE", BUMP_TOPIC.format(topic="OLD.topic_id")),
 ]
 
-POSTGRES_FUNCTIONS = """
-CREATE OR REPLACE FUNCTION haven_bump_thread() RETURNS trigger AS $$
-DECLARE row_thread bigint;
+# PostgreSQL: statement-level triggers with transition tables, so a bulk write bumps each
+# thread (and topic) once per statement rather than once per row.
+POSTGRES_FUNCTIONS = {
+    "haven_bump_threads_by_thread": "UPDATE threads SET version = version + 1 "
+                                    "WHERE id IN (SELECT thread_id FROM changed)",
+    "haven_bump_threads_by_post": "UPDATE threads SET version = version + 1 WHERE id IN "
+                                  "(SELECT p.thread_id FROM posts p JOIN changed c ON c.post_id = p.id)",
+    "haven_bump_topics": "UPDATE topics SET version = version + 1 WHERE id IN (SELECT topic_id FROM changed)",
+}
+# (table, function): each gets one trigger per event, reading the rows that changed as `changed`.
+POSTGRES_TRIGGERS = [("posts", "haven_bump_threads_by_thread"), ("thread_warnings", "haven_bump_threads_by_thread"),
+                     ("post_warnings", "haven_bump_threads_by_post"), ("reactions", "haven_bump_threads_by_post"),
+                     ("threads", "haven_bump_topics")]
+POSTGRES_EVENTS = {"INSERT": ("NEW",), "UPDATE": ("NEW", "OLD"), "DELETE": ("OLD",)}
+
+
+def _postgres_function(name: str, statement: str) -> str:
+    # One function per (statement, transition table); `changed` is the table of new or old rows.
+    return f"""
+CREATE OR REPLACE FUNCTION {name}() RETURNS trigger AS $$
 BEGIN
-  IF TG_TABLE_NAME = 'posts' THEN
-    IF TG_OP <> 'DELETE' THEN UPDATE threads SET version = version + 1 WHERE id = NEW.thread_id; END IF;
-    IF TG_OP <> 'INSERT' THEN UPDATE threads SET version = version + 1 WHERE id = OLD.thread_id; END IF;
-  ELSIF TG_TABLE_NAME = 'thread_warnings' THEN
-    UPDATE threads SET version = version + 1
-     WHERE id = CASE WHEN TG_OP = 'DELETE' THEN OLD.thread_id ELSE NEW.thread_id END;
-  ELSE
-    SELECT thread_id INTO row_thread FROM posts
-     WHERE id = CASE WHEN TG_OP = 'DELETE' THEN OLD.post_id ELSE NEW.post_id END;
-    UPDATE threads SET version = version + 1 WHERE id = row_thread;
+  IF TG_OP IN ('INSERT', 'UPDATE') THEN
+    WITH changed AS (SELECT * FROM new_rows) {statement};
+  END IF;
+  IF TG_OP IN ('UPDATE', 'DELETE') THEN
+    WITH changed AS (SELECT * FROM old_rows) {statement};
   END IF;
   RETURN NULL;
-END $$ LANGUAGE plpgsql;
----
-CREATE OR REPLACE FUNCTION haven_bump_topic() RETURNS trigger AS $$
-BEGIN
-  IF TG_OP <> 'DELETE' THEN UPDATE topics SET version = version + 1 WHERE id = NEW.topic_id; END IF;
-  IF TG_OP <> 'INSERT' THEN UPDATE topics SET version = version + 1 WHERE id = OLD.topic_id; END IF;
-  RETURN NULL;
-END $$ LANGUAGE plpgsql;
-"""
-POSTGRES_TRIGGERS = [("posts", "haven_bump_thread"), ("post_warnings", "haven_bump_thread"),
-                     ("thread_warnings", "haven_bump_thread"), ("reactions", "haven_bump_thread"),
-                     ("threads", "haven_bump_topic")]
+END $$ LANGUAGE plpgsql"""
 
 
 def upgrade() -> None:
@@ -77,11 +78,13 @@ def upgrade() -> None:
     with op.batch_alter_table("topics") as batch:
         batch.add_column(sa.Column("version", sa.Integer(), nullable=False, server_default="0"))
     if op.get_bind().dialect.name == "postgresql":
-        for function in POSTGRES_FUNCTIONS.split("---"):  # asyncpg takes one statement at a time
-            op.execute(function)
+        for name, statement in POSTGRES_FUNCTIONS.items():  # asyncpg takes one statement at a time
+            op.execute(_postgres_function(name, statement))
         for table, function in POSTGRES_TRIGGERS:
-            op.execute(f"CREATE TRIGGER haven_version_{table} AFTER INSERT OR UPDATE OR DELETE ON {table} "
-                       f"FOR EACH ROW EXECUTE FUNCTION {function}()")
+            for event, tables in POSTGRES_EVENTS.items():
+                referencing = " ".join(f"{t} TABLE AS {t.lower()}_rows" for t in tables)
+                op.execute(f"CREATE TRIGGER haven_version_{table}_{event.lower()} AFTER {event} ON {table} "
+                           f"REFERENCING {referencing} FOR EACH STATEMENT EXECUTE FUNCTION {function}()")
         return
     for table, event, statements in SQLITE_TRIGGERS:
         op.execute(f"CREATE TRIGGER haven_version_{table}_{event.lower()} AFTER {event} ON {table} "
@@ -91,9 +94,10 @@ def upgrade() -> None:
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         for table, _ in POSTGRES_TRIGGERS:
-            op.execute(f"DROP TRIGGER IF EXISTS haven_version_{table} ON {table}")
-        op.execute("DROP FUNCTION IF EXISTS haven_bump_thread()")
-        op.execute("DROP FUNCTION IF EXISTS haven_bump_topic()")
+            for event in POSTGRES_EVENTS:
+                op.execute(f"DROP TRIGGER IF EXISTS haven_version_{table}_{event.lower()} ON {table}")
+        for name in POSTGRES_FUNCTIONS:
+            op.execute(f"DROP FUNCTION IF EXISTS {name}()")
     else:
         for table, event, _ in SQLITE_TRIGGERS:
             op.execute(f"DROP TRIGGER IF EXISTS haven_version_{table}_{event.lower()}")
