@@ -47,6 +47,16 @@ def expected_status(settings: Settings) -> str:
             "(`forum classifier download DIR` fetches the weights for offline use)")
 
 
+def loaded_status(classifier: Classifier) -> str:
+    """The status line once the worker has loaded a classifier: which one, and why."""
+    description = classifier.description
+    if classifier.name == "basic":
+        if description.startswith("Detoxify could not"):
+            return f"classifier: {BASIC} because {description.split('; using the basic classifier')[0]}"
+        return f"classifier: {BASIC}, selected by configuration"
+    return f"classifier: {classifier.name}: {description}"
+
+
 class ClassifierHolder:
     """Loads the configured classifier once per process, on first use, and remembers what happened."""
 
@@ -67,7 +77,7 @@ class ClassifierHolder:
         """Installs an already-loaded classifier (tests, benchmarks)."""
         self._classifier = classifier
         self.error = None
-        self.status_lines[:] = [f"classifier: {classifier.name}, {classifier.description}"]
+        self.status_lines[:] = [loaded_status(classifier)]
 
     async def get(self) -> Classifier:
         if self._classifier is not None:

@@ -69,7 +69,7 @@ async def test_the_admin_page_shows_calibration_and_saves_thresholds(forum, peop
     page = text_of((await browser.get("/admin/moderation")).text)
     assert "100% of 5 decisions" in page
     assert "Pre-moderation is off by default" in page and "3 a.m." in page
-    assert "classifier: scripted" in page
+    assert "classifier: scripted: scripted test classifier" in page
 
     r = await form_post(browser, "/admin/moderation", {"section": "thresholds", "toxicity.flag": "0.7",
                                                        "toxicity.hide": "0.95", "threat.flag": "0.5",

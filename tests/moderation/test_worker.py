@@ -192,7 +192,19 @@ async def test_the_status_line_says_what_the_worker_actually_loaded(forum) -> No
         "classifier: basic (alt-profanity-check + patterns), because FORUM_CLASSIFIER=basic")
     await holder.get()
     assert isinstance(holder.loaded, BasicClassifier)
-    assert forum.app.state.composition.status_lines[0].startswith("classifier: basic, basic classifier")
+    assert forum.app.state.composition.status_lines[0] == (
+        "classifier: basic (alt-profanity-check + patterns), selected by configuration")
+
+
+def test_a_fallback_says_why_detoxify_did_not_load() -> None:
+    from moderation.classifiers.basic import BasicClassifier
+    from moderation.classifying import loaded_status
+
+    fallback = BasicClassifier("Detoxify could not load its weights (no network and no FORUM_DETOXIFY_CHECKPOINT): "
+                               "cannot reach github.com; using the basic classifier (alt-profanity-check + patterns)")
+    assert loaded_status(fallback) == (
+        "classifier: basic (alt-profanity-check + patterns) because Detoxify could not load its weights "
+        "(no network and no FORUM_DETOXIFY_CHECKPOINT): cannot reach github.com")
 
 
 def test_before_loading_the_status_line_is_worked_out_from_settings_alone(tmp_path) -> None:
