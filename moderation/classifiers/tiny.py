@@ -3,8 +3,8 @@
 For tests and benchmarks on machines that cannot download the real weights: it runs the real
 Detoxify loading and prediction path (checkpoint -> config -> tokenizer -> model) with a model
 2 layers deep and 32 wide. The weights are random, so its scores mean nothing; its shapes and
-its cost per batch are real. Same recipe as the `tiny_detoxify_checkpoint` fixture in
-tests/moderation/conftest.py (which could call `build_tiny_detoxify` instead).
+its cost per batch are real. The `tiny_detoxify_checkpoint` fixture in
+tests/moderation/conftest.py builds it for the test suite.
 """
 
 from __future__ import annotations

@@ -11,13 +11,14 @@ GET a page to receive the cookie, then post forms with the token.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import re
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 import httpx
+
+from tests.conftest import running
 
 PASSWORD = "a-long-password-123"
 CSRF_COOKIE = "haven_csrf"
@@ -85,25 +86,12 @@ def text_of(html: str) -> str:
 async def serving(app: Any, address: str = "127.0.0.1") -> AsyncIterator[httpx.AsyncClient]:
     """An app of the test's own making (other settings than the fixtures'), started, with a client.
 
-    Start-up and shut-down run in one task of their own, as in tests/conftest.py's `running`.
+    Start-up and shut-down run through tests/conftest.py's `running`.
     `address` is the client's IP address as the app sees it (rate limits count per address)."""
-    ready, finished = asyncio.Event(), asyncio.Event()
-
-    async def lifespan() -> None:
-        async with app.lifespan():
-            ready.set()
-            await finished.wait()
-
-    task = asyncio.create_task(lifespan())
-    await ready.wait()
-    try:
-        transport = httpx.ASGITransport(app=app, client=(address, 40000))
-        async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as client:
-            client.app = app  # type: ignore[attr-defined]
-            yield client
-    finally:
-        finished.set()
-        await task
+    transport = httpx.ASGITransport(app=app, client=(address, 40000))
+    async with running(app), httpx.AsyncClient(transport=transport, base_url=BASE_URL) as client:
+        client.app = app  # type: ignore[attr-defined]
+        yield client
 
 
 async def make_topic(app: Any, slug: str = "anxiety", name: str = "Anxiety") -> None:
