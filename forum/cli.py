@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 
+from forum.aio import run_sync
 from forum.settings import Settings
 
 
@@ -98,7 +99,7 @@ def createadmin(name: str, password: str | None) -> None:
     from forum.errors import ForumError
 
     try:
-        click.echo(asyncio.run(run()))
+        click.echo(run_sync(run()))
     except ForumError as exc:
         details = "; ".join(exc.fields.values()) if exc.fields else ""
         raise click.ClickException(f"{exc.detail} {details}".strip()) from exc
@@ -110,7 +111,7 @@ def demo() -> None:
     from forum.demo.loader import load_demo
 
     settings = _settings()
-    summary = asyncio.run(load_demo(settings))
+    summary = run_sync(load_demo(settings))
     click.echo(summary)
 
 
@@ -145,7 +146,7 @@ def worker(once: bool) -> None:
             await database.dispose()
 
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(run())
+        run_sync(run())
 
 
 @main.command()
@@ -187,7 +188,7 @@ def doctor() -> None:
                    f"; rate limits {'on' if settings.rate_limits else 'off'}")
         await database.dispose()
 
-    asyncio.run(run())
+    run_sync(run())
     if not ok:
         sys.exit(1)
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import click
+
+from forum.aio import run_sync
 
 
 @click.group("search")
@@ -50,7 +50,7 @@ def reindex_command(batch: int) -> None:
             await database.dispose()
 
     try:
-        click.echo(asyncio.run(run()))
+        click.echo(run_sync(run()))
     except SearchUnavailable as exc:
         raise click.ClickException(f"The search backend isn't answering: {exc.detail}") from exc
 

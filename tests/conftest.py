@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 import pytest
 
+from forum.aio import run_sync
 from forum.settings import Settings
 
 PG_ADMIN_DSN = os.environ.get("FORUM_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -50,7 +51,7 @@ async def _pg_execute(sql: str) -> None:
 
 
 def pg_execute(sql: str) -> None:
-    asyncio.run(_pg_execute(sql))
+    run_sync(_pg_execute(sql))
 
 
 _pg_state: dict[str, Any] = {}

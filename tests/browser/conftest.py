@@ -7,7 +7,6 @@ unless FORUM_REQUIRE_BROWSER=1 (CI), which makes that a failure.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import socket
@@ -23,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from forum.aio import run_sync
 
 CHROMIUM = "/usr/lib/chromium/chromium"
 ROOT = Path(__file__).resolve().parents[2]
@@ -51,14 +52,6 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def run_async(make: Any) -> Any:
-    """Runs a coroutine in a thread of its own: Playwright's sync API already runs a loop here."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(lambda: asyncio.run(make())).result()
 
 
 @dataclass
@@ -102,7 +95,7 @@ class LiveForum:
                 await accounts.set_role(member, role)
             await database.dispose()
 
-        run_async(run)
+        run_sync(run())
 
     def demo(self) -> None:
         """Loads the demo community (`forum demo`) into this forum's database."""
@@ -121,7 +114,7 @@ class LiveForum:
                 await DiscussionService(session).create_topic(slug, name, f"Talking about {name.lower()}.")
             await database.dispose()
 
-        run_async(run)
+        run_sync(run())
 
 
 @pytest.fixture

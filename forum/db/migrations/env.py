@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import importlib
 
 from alembic import context
 from sqlalchemy.engine import Connection
 
+from forum.aio import run_sync
 from forum.db.base import metadata
 from forum.db.engine import create_engine
 from forum.settings import Settings
@@ -64,7 +64,7 @@ def run_migrations_online() -> None:
     if connection is not None:
         _do_run(connection)
     else:
-        asyncio.run(_run_async())
+        run_sync(_run_async())
 
 
 run_migrations_online()
