@@ -85,7 +85,9 @@ async def test_an_htmx_reaction_answers_with_the_reactions_fragment_of_that_post
     r = await form_post(api.client, f"/posts/{post_id}/react", {"kind": "relate"}, htmx=True)
     assert r.status_code == 200
     assert "<html" not in r.text
-    assert r.text.lstrip().startswith(f'<div class="reactions" id="reactions-{post_id}">')
+    # The fragment is the whole reactions form, which replaces itself in place.
+    assert re.match(rf'<form method="post" action="/posts/{post_id}/react" class="reactions" id="reactions-{post_id}"',
+                    r.text.lstrip())
     pressed = re.search(r'<button[^>]*aria-pressed="true"[^>]*>([^<]+)', r.text)
     assert pressed and pressed.group(1).strip() == "I relate"
     assert '<span class="count">1</span>' in r.text
