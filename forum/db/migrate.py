@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 from alembic import command
@@ -25,7 +24,3 @@ def upgrade(settings: Settings, revision: str = "heads") -> None:
     """Bring the database to the newest schema (safe to run again)."""
     command.upgrade(alembic_config(settings), revision)
 
-
-async def upgrade_async(settings: Settings, revision: str = "heads") -> None:
-    # env.py runs its own event loop, so it gets a thread of its own.
-    await asyncio.to_thread(upgrade, settings, revision)

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum.accounts.models import Member
-from forum.content.render import excerpt, render_markdown
+from forum.content.render import render_markdown
 from forum.db.base import utcnow
 from forum.discussions.cache import PAGES, reader_key
 from forum.discussions.models import REACTION_LABELS, Post, Reaction, Thread, Topic
@@ -541,9 +541,5 @@ class DiscussionService:
 def _merge(thread_tags: list[Tag], post_tags: list[Tag]) -> list[Tag]:
     seen = {t.warning_id for t in thread_tags}
     return thread_tags + [t for t in post_tags if t.warning_id not in seen]
-
-
-def thread_excerpt(post: Post) -> str:
-    return excerpt(post.body_html)
 
 
