@@ -6,15 +6,18 @@ barely shows in the server's latency figures.
 
     python bench/loadgen.py --url http://127.0.0.1:8000/threads/1 --concurrency 8 --seconds 10
     python bench/loadgen.py --url ... --method POST --body '{"body": "hi"}' --header 'Authorization: Bearer ...'
+    python bench/loadgen.py --url ... --cookie-file cookies.txt   # one Cookie header per line, taken in turn
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import statistics
 import time
+from pathlib import Path
 from urllib.parse import urlsplit
 
 
@@ -26,12 +29,13 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[index]
 
 
-async def worker(host: str, port: int, request: bytes, until: float, latencies: list[float], errors: list[int]) -> None:
+async def worker(host: str, port: int, requests: itertools.cycle, until: float, latencies: list[float],
+                 errors: list[int]) -> None:
     reader, writer = await asyncio.open_connection(host, port)
     try:
         while time.perf_counter() < until:
             start = time.perf_counter()
-            writer.write(request)
+            writer.write(next(requests))
             await writer.drain()
             status_line = await reader.readline()
             status = int(status_line.split()[1])
@@ -69,21 +73,26 @@ async def run(args: argparse.Namespace) -> dict[str, float]:
     headers += args.header
     if body:
         headers += ["Content-Type: application/json", f"Content-Length: {len(body)}"]
-    request = ("\r\n".join(headers) + "\r\n\r\n").encode() + body
+    # Every connection takes the next signed-in member in turn, as many members browsing at once would.
+    requests = itertools.cycle([("\r\n".join(headers + ([f"Cookie: {c}"] if c else [])) + "\r\n\r\n").encode() + body
+                                for c in args.cookies])
     latencies: list[float] = []
     errors: list[int] = []
     # A short warm-up, not counted.
-    await asyncio.gather(*(worker(parts.hostname, parts.port, request, time.perf_counter() + 1, [], [])
+    await asyncio.gather(*(worker(parts.hostname, parts.port, requests, time.perf_counter() + 1, [], [])
                            for _ in range(args.concurrency)))
     started = time.perf_counter()
+    cpu_before = time.process_time()
     until = started + args.seconds
-    await asyncio.gather(*(worker(parts.hostname, parts.port, request, until, latencies, errors)
+    await asyncio.gather(*(worker(parts.hostname, parts.port, requests, until, latencies, errors)
                            for _ in range(args.concurrency)))
     elapsed = time.perf_counter() - started
     return {
         "requests": len(latencies), "errors": len(errors), "rps": len(latencies) / elapsed,
         "p50_ms": percentile(latencies, 50) * 1000, "p99_ms": percentile(latencies, 99) * 1000,
         "mean_ms": statistics.fmean(latencies) * 1000 if latencies else float("nan"),
+        # The load generator's own CPU per request: it shares the machine with the server.
+        "client_cpu_ms": (time.process_time() - cpu_before) * 1000 / max(1, len(latencies)),
     }
 
 
@@ -93,9 +102,11 @@ def main() -> None:
     parser.add_argument("--method", default="GET")
     parser.add_argument("--body", default="")
     parser.add_argument("--header", action="append", default=[])
+    parser.add_argument("--cookie-file", default="")
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=10)
     args = parser.parse_args()
+    args.cookies = [c for c in Path(args.cookie_file).read_text().splitlines() if c] if args.cookie_file else [""]
     try:
         import uvloop
 

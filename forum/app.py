@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 from advanced_alchemy.extensions.litestar import AsyncSessionConfig, SQLAlchemyAsyncConfig, SQLAlchemyPlugin
-from advanced_alchemy.extensions.litestar.store import SQLAlchemyStore
 from litestar import Litestar, Request, get
 from litestar.config.csrf import CSRFConfig
 from litestar.contrib.jinja import JinjaTemplateEngine
@@ -32,10 +31,10 @@ from litestar.template import TemplateConfig
 from sqlalchemy import text
 
 from forum.accounts.api import AccountApi
-from forum.accounts.models import StoreEntry
 from forum.accounts.pages import AccountPages
 from forum.admin.pages import AdminPages
 from forum.db.engine import Database
+from forum.db.store import DatabaseStore
 from forum.discussions.api import DiscussionApi
 from forum.discussions.pages import DiscussionPages
 from forum.errors import ForumError
@@ -88,14 +87,25 @@ def compose(settings: Settings, db: Database) -> Composition:
     return composition
 
 
-def _stores(settings: Settings, alchemy: SQLAlchemyAsyncConfig) -> dict[str, Store]:
+def _stores(settings: Settings, db: Database) -> dict[str, Store]:
     if settings.redis_url:
         from litestar.stores.redis import RedisStore
 
         root = RedisStore.with_client(url=settings.redis_url, namespace="haven")
         return {"sessions": root.with_namespace("sessions"), "rate_limit": root.with_namespace("rate_limit")}
-    return {"sessions": SQLAlchemyStore(alchemy, model=StoreEntry).with_namespace("sessions"),
-            "rate_limit": SQLAlchemyStore(alchemy, model=StoreEntry).with_namespace("rate_limit")}
+    root_store = DatabaseStore(db.engine)
+    return {"sessions": root_store.with_namespace("sessions"), "rate_limit": root_store.with_namespace("rate_limit")}
+
+
+async def _forget_expired_entries(store: DatabaseStore, stop: asyncio.Event, every: float = 3600) -> None:
+    """Expired sessions and rate-limit counters are never read again: drop them every hour."""
+    while not stop.is_set():
+        try:
+            await store.delete_expired()
+        except Exception:  # the database may be busy or restarting; the next round tries again
+            log.warning("could not remove expired sessions; will try again", exc_info=True)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=every)
 
 
 def _client(request: Request) -> str:
@@ -166,17 +176,19 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         for line in composition.status_lines:
             log.info(line)
         stop = asyncio.Event()
-        task = None
+        tasks = []
         if run_worker and composition.subscribers:
             from forum.outbox.worker import OutboxWorker
 
             worker = OutboxWorker(db, composition.subscribers)
-            task = asyncio.create_task(worker.run_forever(stop))
+            tasks.append(asyncio.create_task(worker.run_forever(stop)))
+        if not settings.redis_url:
+            tasks.append(asyncio.create_task(_forget_expired_entries(DatabaseStore(db.engine), stop)))
         try:
             yield
         finally:
             stop.set()
-            if task:
+            for task in tasks:
                 with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError):
                     await asyncio.wait_for(task, timeout=10)
             for part in composition.parts:
@@ -206,7 +218,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
         dependencies={"viewer": Provide(provide_viewer), "reader": Provide(provide_reader)},
         middleware=middleware,
         csrf_config=csrf,
-        stores=_stores(settings, alchemy),
+        stores=_stores(settings, db),
         template_config=template_config,
         openapi_config=OpenAPIConfig(title="Haven", version="1", path="/schema",
                                      render_plugins=[ScalarRenderPlugin()]),

@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
-from jinja2 import Environment
+from jinja2 import Environment, pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup
 
+from forum.discussions.cache import PageCache
 from forum.discussions.models import REACTION_LABELS
 from forum.warnings.services import GENTLE_CHOICES, Tag
+
+if TYPE_CHECKING:
+    from forum.discussions.services import PostView
+
+_POSTS = PageCache(size=8192)
 
 
 def ago(moment: dt.datetime | None, now: dt.datetime | None = None) -> str:
@@ -56,11 +65,42 @@ def who_added(tags: list[Tag]) -> str:
     return "added by the author and a moderator" if by_moderator else "added by the author"
 
 
+# Cached posts are rendered with this in place of the reader's CSRF field, swapped on the way out.
+# It can't occur in a post itself: bodies are sanitized and never contain an <input>.
+_CSRF_STAND_IN = '<input type="hidden" name="_csrf_token" value="haven-csrf-stand-in" />'
+
+
+@pass_context
+def post_article(context: Context, post: PostView) -> Markup:
+    """A post as this reader sees it, rendered once and reused for every reader it looks the same to.
+
+    The key is everything the fragment shows: an edit, a moderator's action, a warning, the
+    reader's show-or-warn mode, a reaction, "3 hours ago" turning into "4 hours ago", whether the
+    reader wrote it or may edit it. Most readers of a page share every key, so a busy thread
+    renders each post once rather than once per view (bench/README.md).
+    """
+    viewer = context.get("viewer")
+    relation = "visitor" if viewer is None else ("author" if viewer.id == post.author_id else "other")
+    when = ago(post.created_at)
+    key = (post.id, when, relation, post.can_edit, post.status, post.mode, post.author, post.author_id,
+           post.edited_at, post.removal_reason, tuple(post.tags), tuple(post.reactions.items()), post.mine,
+           post.body_html)
+    html = _POSTS.get(key)
+    if html is None:
+        template = context.environment.get_template("discussions/_post.html")
+        html = template.render(post=post, when=when, relation=relation, csrf_input=_CSRF_STAND_IN)
+        _POSTS.put(key, html)
+    if relation != "visitor":
+        html = html.replace(_CSRF_STAND_IN, context.get("csrf_input", ""))
+    return Markup(html)
+
+
 def configure_environment(engine: object) -> None:
     env: Environment = engine.engine  # type: ignore[attr-defined]
     env.filters.update(ago=ago, plural=plural, listing=listing)
     env.globals.update(REACTION_LABELS=REACTION_LABELS, GENTLE_CHOICES=GENTLE_CHOICES,
-                       warning_names=warning_names, who_added=who_added)
+                       warning_names=warning_names, who_added=who_added,
+                       post_article=post_article)
     # Templates don't change while the forum runs; skipping the mtime check saves a stat() per include.
     env.auto_reload = False
     env.trim_blocks = True

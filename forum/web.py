@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum.accounts.models import Member
 from forum.accounts.services import AccountService
+from forum.accounts.viewers import signed_in_member
 from forum.discussions.services import DiscussionService
 from forum.errors import ForumError, NotSignedIn
 from forum.hooks import Extensions
@@ -60,9 +61,9 @@ async def provide_viewer(request: Request, db_session: AsyncSession) -> Member |
         session = request.scope.get("session") or {}
         member_id = session.get("member_id") if isinstance(session, dict) else None
         if member_id:
-            found = await accounts.get(int(member_id))
-            if found and found.session_epoch == session.get("epoch") and accounts.is_active(found):
-                member = found
+            found = await signed_in_member(db_session, int(member_id))
+            if found and found[0].session_epoch == session.get("epoch") and accounts.is_active(found[0]):
+                member, request.scope["state"]["viewer_snapshot"] = found
     request.scope["state"]["viewer"] = member
     return member
 
@@ -70,7 +71,9 @@ async def provide_viewer(request: Request, db_session: AsyncSession) -> Member |
 async def provide_reader(request: Request, db_session: AsyncSession, viewer: Member | None) -> Reader:
     """The reader's content-warning choices, built once per request."""
     visitor_state = None if is_api(request) or viewer else (request.scope.get("session") or {})
-    reader = await WarningService(db_session).reader_for(viewer, visitor_state)
+    snapshot = request.scope.get("state", {}).get("viewer_snapshot")
+    saved = snapshot.saved_modes if snapshot is not None and viewer is not None else None
+    reader = await WarningService(db_session).reader_for(viewer, visitor_state, saved)
     request.scope.setdefault("state", {})["reader"] = reader
     return reader
 

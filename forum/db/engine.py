@@ -29,7 +29,13 @@ def create_engine(settings: Settings) -> AsyncEngine:
             from pathlib import Path
 
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(settings.database_url, connect_args={"timeout": 30})
+        from forum.db.sqlite import inline_read_url
+
+        # Opening an SQLite connection (a thread, the file, the pragmas) costs milliseconds, and a pool
+        # closes connections beyond pool_size when they come back: keep enough for a busy process
+        # (a signed-in page holds two at once, the session's and the request's).
+        engine = create_async_engine(inline_read_url(settings.database_url), connect_args={"timeout": 30},
+                                     pool_size=20, max_overflow=20)
         event.listen(engine.sync_engine, "connect", _tune_sqlite)
         return engine
     return create_async_engine(settings.database_url, pool_size=10, max_overflow=10, pool_pre_ping=True)

@@ -210,7 +210,7 @@ class DiscussionPages(Controller):
         form, _ = await form_data(request)
         view = await discussions.toggle_reaction(member, post_id, form.get("kind", ""), reader)
         if is_htmx(request):
-            return render("discussions/_reactions.html", request, post=view)
+            return render("discussions/_reactions.html", request, post=view, signed_in=True)
         return Redirect(path=f"/threads/{view.thread_id}#post-{post_id}")
 
     @post("/posts/preview")

@@ -111,16 +111,21 @@ class WarningService:
 
     # --- readers -------------------------------------------------------------------------
 
-    async def reader_for(self, member: Member | None, visitor_state: Mapping[str, Any] | None = None) -> Reader:
-        """A member's saved choices, or a visitor's from their session, over the taxonomy's defaults."""
+    async def saved_modes(self, member_id: int) -> dict[int, Mode]:
+        """The choices a member saved, by warning id (the rest follow the taxonomy's defaults)."""
+        rows = await self.session.execute(select(WarningPreference.warning_id, WarningPreference.mode)
+                                          .where(WarningPreference.member_id == member_id))
+        return {wid: mode for wid, mode in rows}  # type: ignore[misc]
+
+    async def reader_for(self, member: Member | None, visitor_state: Mapping[str, Any] | None = None,
+                         saved: Mapping[int, Mode] | None = None) -> Reader:
+        """A member's saved choices (read now unless `saved` has them), or a visitor's from their
+        session, over the taxonomy's defaults."""
         warnings = await self.taxonomy(include_retired=True)
         modes: dict[int, Mode] = {w.id: w.default_mode for w in warnings}  # type: ignore[misc]
         gentle: dt.datetime | None = None
         if member is not None:
-            rows = await self.session.execute(
-                select(WarningPreference.warning_id, WarningPreference.mode)
-                .where(WarningPreference.member_id == member.id))
-            modes.update({wid: mode for wid, mode in rows})  # type: ignore[misc]
+            modes.update(saved if saved is not None else await self.saved_modes(member.id))
             gentle = member.gentle_until
         elif visitor_state:
             by_slug = {w.slug: w.id for w in warnings}

@@ -1,0 +1,60 @@
+"""Who is asking: the signed-in member and their saved choices, from a per-process snapshot.
+
+Every signed-in page needs the member row and their content-warning choices before anything else,
+and both change rarely. Each process keeps them under `members.version`, which database triggers
+bump on any change to the row or to the member's preferences (migration 0005), so one keyed read
+of that number tells whether the snapshot still holds: a role taken away, a suspension, a new
+session epoch or a changed preference in any process is seen by the very next request.
+
+Snapshots are only used to answer "who is asking" at the start of a request, before its handler
+has written anything; services that change a member read the database, never this.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import inspect, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import make_transient_to_detached
+
+from forum.accounts.models import Member
+from forum.discussions.cache import PageCache
+from forum.warnings.services import WarningService
+from forum.warnings.visibility import Mode
+
+_COLUMNS = tuple(attr.key for attr in inspect(Member).column_attrs)
+
+
+@dataclass(frozen=True)
+class ViewerSnapshot:
+    version: int
+    columns: dict[str, Any]
+    saved_modes: dict[int, Mode]
+
+
+_SNAPSHOTS = PageCache(size=4096)
+
+
+async def signed_in_member(session: AsyncSession, member_id: int) -> tuple[Member, ViewerSnapshot] | None:
+    """The member (attached to `session`, as if just loaded) and their saved choices; None if gone."""
+    version = await session.scalar(select(Member.version).where(Member.id == member_id))
+    if version is None:
+        return None
+    key = (str(session.bind.url), member_id)
+    snapshot: ViewerSnapshot | None = _SNAPSHOTS.get(key)
+    if snapshot is not None and snapshot.version == version:
+        member = Member(**snapshot.columns)
+        make_transient_to_detached(member)
+        # merge, not add: if this request already loaded the member, that instance is the one to use.
+        return await session.merge(member, load=False), snapshot
+    member = await session.get(Member, member_id, populate_existing=True)
+    if member is None:
+        return None
+    snapshot = ViewerSnapshot(member.version, {name: getattr(member, name) for name in _COLUMNS},
+                              await WarningService(session).saved_modes(member_id))
+    # Stored under the version the row was read with; should that be newer than `version`, the
+    # next request simply reads it again.
+    _SNAPSHOTS.put(key, snapshot)
+    return member, snapshot
