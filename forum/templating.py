@@ -83,8 +83,8 @@ def post_article(context: Context, post: PostView) -> Markup:
     relation = "visitor" if viewer is None else ("author" if viewer.id == post.author_id else "other")
     when = ago(post.created_at)
     key = (post.id, when, relation, post.can_edit, post.status, post.mode, post.author, post.author_id,
-           post.edited_at, post.removal_reason, tuple(post.tags), tuple(post.reactions.items()), post.mine,
-           post.body_html)
+           post.created_at, post.edited_at, post.removal_reason, tuple(post.tags), tuple(post.reactions.items()),
+           post.mine, post.body_html)
     html = _POSTS.get(key)
     if html is None:
         template = context.environment.get_template("discussions/_post.html")

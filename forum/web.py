@@ -62,7 +62,7 @@ async def provide_viewer(request: Request, db_session: AsyncSession) -> Member |
         member_id = session.get("member_id") if isinstance(session, dict) else None
         if member_id:
             found = await signed_in_member(db_session, int(member_id))
-            if found and found[0].session_epoch == session.get("epoch") and accounts.is_active(found[0]):
+            if found and accounts.session_holds(found[0], session):
                 member, request.scope["state"]["viewer_snapshot"] = found
     request.scope["state"]["viewer"] = member
     return member

@@ -23,7 +23,7 @@ def _safe_next(target: str | None) -> str:
 
 
 def _sign_in(request: Request, member: Member) -> None:
-    request.set_session({"member_id": member.id, "epoch": member.session_epoch})
+    request.set_session(AccountService.session_data(member))
 
 
 class AccountPages(Controller):

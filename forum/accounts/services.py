@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -100,6 +101,19 @@ class AccountService:
         if member.status == "suspended" and member.suspended_until and member.suspended_until > utcnow():
             until = member.suspended_until.strftime("%d %B %Y, %H:%M UTC")
             raise Forbidden(f"This account is paused until {until}. You can still read the forum.")
+
+    @staticmethod
+    def session_data(member: Member) -> dict[str, Any]:
+        """What a signed-in browser session remembers: which account, and the epoch that ends every
+        session at once. The account is its id *and* when it was made: SQLite gives a deleted
+        account's id to the next newcomer, whose pages must never open with an old session."""
+        return {"member_id": member.id, "since": member.created_at.isoformat(), "epoch": member.session_epoch}
+
+    @staticmethod
+    def session_holds(member: Member, data: Mapping[str, Any]) -> bool:
+        """Whether a session made by session_data() still signs this member in."""
+        return (data.get("since") == member.created_at.isoformat() and data.get("epoch") == member.session_epoch
+                and AccountService.is_active(member))
 
     @staticmethod
     def is_active(member: Member) -> bool:

@@ -39,12 +39,13 @@ _SNAPSHOTS = PageCache(size=4096)
 
 async def signed_in_member(session: AsyncSession, member_id: int) -> tuple[Member, ViewerSnapshot] | None:
     """The member (attached to `session`, as if just loaded) and their saved choices; None if gone."""
-    version = await session.scalar(select(Member.version).where(Member.id == member_id))
-    if version is None:
+    row = (await session.execute(select(Member.version, Member.created_at).where(Member.id == member_id))).first()
+    if row is None:
         return None
     key = (str(session.bind.url), member_id)
     snapshot: ViewerSnapshot | None = _SNAPSHOTS.get(key)
-    if snapshot is not None and snapshot.version == version:
+    # The creation time tells a newcomer from a deleted account whose id SQLite handed on.
+    if snapshot is not None and (snapshot.version, snapshot.columns["created_at"]) == tuple(row):
         member = Member(**snapshot.columns)
         make_transient_to_detached(member)
         # merge, not add: if this request already loaded the member, that instance is the one to use.

@@ -20,6 +20,10 @@ from forum.accounts.models import StoreEntry
 _entries = StoreEntry.__table__
 
 
+# `expires_at` can't be empty (advanced-alchemy's column); "never" is stored as the far future.
+_NEVER = dt.datetime(9999, 1, 1, tzinfo=dt.UTC)
+
+
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
@@ -44,7 +48,7 @@ class DatabaseStore(NamespacedStore):
     async def get(self, key: str, renew_for: int | dt.timedelta | None = None) -> bytes | None:
         async with self.engine.connect() as conn:
             row = (await conn.execute(select(_entries.c.value, _entries.c.expires_at).where(*self._where(key)))).first()
-            if row is None or (row.expires_at is not None and row.expires_at <= _now()):
+            if row is None or row.expires_at <= _now():
                 return None
             if renew_for:
                 await conn.execute(update(_entries).where(*self._where(key))
@@ -54,7 +58,7 @@ class DatabaseStore(NamespacedStore):
 
     async def set(self, key: str, value: str | bytes, expires_in: int | dt.timedelta | None = None) -> None:
         data = value.encode() if isinstance(value, str) else value
-        expires_at = _now() + dt.timedelta(seconds=_seconds(expires_in)) if expires_in else None
+        expires_at = _now() + dt.timedelta(seconds=_seconds(expires_in)) if expires_in else _NEVER
         insert = postgresql_insert if self.engine.dialect.name == "postgresql" else sqlite_insert
         statement = insert(_entries).values(key=key, namespace=self.namespace, value=data, expires_at=expires_at)
         statement = statement.on_conflict_do_update(index_elements=[_entries.c.key, _entries.c.namespace],
@@ -76,9 +80,10 @@ class DatabaseStore(NamespacedStore):
     async def expires_in(self, key: str) -> int | None:
         async with self.engine.connect() as conn:
             expires_at = await conn.scalar(select(_entries.c.expires_at).where(*self._where(key)))
-        if expires_at is None:
+        if expires_at is None or expires_at >= _NEVER:
             return None
-        return max(0, int((expires_at - _now()).total_seconds()))
+        remaining = int((expires_at - _now()).total_seconds())
+        return remaining if remaining > 0 else None  # gone, as far as get() and exists() are concerned
 
     async def delete_expired(self) -> int:
         """Forget every expired entry, in every namespace (the outbox worker calls this now and then)."""

@@ -10,7 +10,7 @@ import datetime as dt
 import math
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import and_, case, func, select
@@ -28,7 +28,7 @@ from forum.outbox.events import POST_CREATED, POST_DELETED, POST_EDITED, THREAD_
 from forum.warnings.models import Mode
 from forum.warnings.services import Tag, WarningInput, WarningService
 from forum.warnings.suggest import Suggestion, suggest_warnings
-from forum.warnings.visibility import Reader, decide, visible_posts, visible_threads
+from forum.warnings.visibility import Reader, anonymous, decide, visible_posts, visible_threads
 
 POSTS_PER_PAGE = 20
 THREADS_PER_PAGE = 25
@@ -197,7 +197,15 @@ class DiscussionService:
         return topic
 
     async def threads(self, slug: str, reader: Reader, page: int | None = 1) -> tuple[Topic, Page[ThreadView]]:
-        topic = await self.topic(slug)
+        started_here = select(Thread.id).where(Thread.topic_id == Topic.id, Thread.author_id == reader.member_id)
+        row = (await self.session.execute(select(Topic, started_here.exists()).where(Topic.slug == slug))).first()
+        if row is None:
+            raise NotFound("We couldn't find that topic. It may have been renamed.")
+        topic, started_here = row
+        # Only a member's own threads can look different to them (held, or never hidden from their
+        # author); everyone else with the same settings shares one list.
+        if not started_here:
+            reader = anonymous(reader)
         number = _clean_page(page)
         key = (str(self.session.bind.url), "topic", topic.id, topic.version, topic.updated_at, number,
                reader_key(reader), self.warnings.taxonomy_stamp())
@@ -258,21 +266,45 @@ class DiscussionService:
 
     async def thread_page(self, thread_id: int, reader: Reader, page: int | None = 1,
                           viewer: Member | None = None) -> ThreadPage:
+        wrote_here = select(Post.id).where(Post.thread_id == thread_id,
+                                           Post.author_id == (viewer.id if viewer else None)).exists()
         stamp = (await self.session.execute(
-            select(Thread.version, Thread.updated_at, Thread.locked, Thread.status, Topic.updated_at)
+            select(Thread.version, Thread.updated_at, Thread.locked, Thread.status, Topic.updated_at,
+                   wrote_here.label("wrote_here"))
             .join(Topic, Topic.id == Thread.topic_id).where(Thread.id == thread_id))).first()
-        key = None
-        if stamp is not None:
-            key = (str(self.session.bind.url), "thread", thread_id, _clean_page(page), reader_key(reader),
-                   viewer.id if viewer else None, tuple(stamp), self.warnings.taxonomy_stamp())
-            cached = PAGES.get(key)
-            if cached is not None:
-                view, posts = cached
-                return ThreadPage(view, posts, self._can_reply(viewer, stamp.locked, stamp.status))
-        view, posts, thread = await self._thread_page(thread_id, reader, page, viewer)
-        if key is not None:
-            PAGES.put(key, (view, posts))
-        return ThreadPage(view, posts, self._can_reply(viewer, thread.locked, thread.status))
+        if stamp is None:
+            raise NotFound("We couldn't find that thread. It may have been moved or deleted.")
+        # Someone who wrote nothing here sees what anyone with their settings sees, plus their own
+        # reactions: that page is built once and shared. An author's page differs (their held
+        # posts, their own words never hidden from them) and is built for them alone.
+        shared = viewer is not None and not stamp.wrote_here
+        basis, basis_viewer = (anonymous(reader), None) if shared else (reader, viewer)
+        key = (str(self.session.bind.url), "thread", thread_id, _clean_page(page), reader_key(basis),
+               basis_viewer.id if basis_viewer else None, tuple(stamp[:5]), self.warnings.taxonomy_stamp())
+        cached = PAGES.get(key)
+        if cached is None:
+            view, posts, _ = await self._thread_page(thread_id, basis, page, basis_viewer)
+            cached = (view, posts)
+            PAGES.put(key, cached)
+        view, posts = cached
+        if shared:
+            posts = await self._with_own_marks(posts, viewer)  # type: ignore[arg-type]
+        return ThreadPage(view, posts, self._can_reply(viewer, stamp.locked, stamp.status))
+
+    async def _with_own_marks(self, posts: Page[PostView], viewer: Member) -> Page[PostView]:
+        """A shared page, with this member's own reactions marked and a moderator's edit links."""
+        ids = [p.id for p in posts.items]
+        mine: dict[int, set[str]] = defaultdict(set)
+        if ids:
+            for post_id, kind in await self.session.execute(
+                    select(Reaction.post_id, Reaction.kind).where(Reaction.member_id == viewer.id,
+                                                                  Reaction.post_id.in_(ids))):
+                mine[post_id].add(kind)
+        if not mine and not viewer.is_moderator:
+            return posts
+        items = [replace(p, mine=frozenset(mine[p.id]), can_edit=viewer.is_moderator and p.status != "removed")
+                 for p in posts.items]
+        return replace(posts, items=items)
 
     @staticmethod
     def _can_reply(viewer: Member | None, locked: bool, status: str) -> bool:

@@ -51,6 +51,11 @@ class Reader:
         return self.gentle or bool(self.hidden_ids)
 
 
+def anonymous(reader: Reader) -> Reader:
+    """The same choices without the identity: what anyone with these settings sees."""
+    return Reader(None, reader.is_moderator, reader.modes, reader.gentle_until)
+
+
 def decide(reader: Reader, warning_ids: Iterable[int], author_id: int | None = None) -> Mode:
     """show / warn / hide for content carrying these warnings."""
     ids = set(warning_ids)
