@@ -79,7 +79,8 @@ async def run(args: argparse.Namespace) -> dict[str, float]:
     latencies: list[float] = []
     errors: list[int] = []
     # A short warm-up, not counted.
-    await asyncio.gather(*(worker(parts.hostname, parts.port, requests, time.perf_counter() + 1, [], [])
+    warm_up: list[float] = []
+    await asyncio.gather(*(worker(parts.hostname, parts.port, requests, time.perf_counter() + 1, warm_up, [])
                            for _ in range(args.concurrency)))
     started = time.perf_counter()
     cpu_before = time.process_time()
@@ -88,7 +89,8 @@ async def run(args: argparse.Namespace) -> dict[str, float]:
                            for _ in range(args.concurrency)))
     elapsed = time.perf_counter() - started
     return {
-        "requests": len(latencies), "errors": len(errors), "rps": len(latencies) / elapsed,
+        "requests": len(latencies), "warm_up_requests": len(warm_up), "errors": len(errors),
+        "rps": len(latencies) / elapsed,
         "p50_ms": percentile(latencies, 50) * 1000, "p99_ms": percentile(latencies, 99) * 1000,
         "mean_ms": statistics.fmean(latencies) * 1000 if latencies else float("nan"),
         # The load generator's own CPU per request: it shares the machine with the server.

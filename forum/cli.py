@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import importlib
 import logging
 import os
@@ -38,9 +39,8 @@ def main() -> None:
 @click.option("--workers", default=1, show_default=True, type=int, help="Web worker processes.")
 def serve(host: str, port: int, workers: int) -> None:
     """Serve the forum (SQLite databases are migrated first)."""
-    import uvicorn
-
     from forum.db.migrate import upgrade
+    from forum.server import serve as serve_forever
 
     settings = _settings()
     _logging()
@@ -50,8 +50,13 @@ def serve(host: str, port: int, workers: int) -> None:
         click.echo(f"Using a secret key kept in {settings.data_dir / 'secret_key'} "
                    "(set FORUM_SECRET_KEY to choose one).")
     click.echo(f"Haven is ready at http://{host}:{port}")
-    uvicorn.run("forum.app:app_factory", factory=True, host=host, port=port, workers=workers,
-                log_level="warning", access_log=False, proxy_headers=True)
+    try:
+        serve_forever(host, port, workers)
+    except OSError as exc:
+        if exc.errno != errno.EADDRINUSE:
+            raise
+        raise click.ClickException(f"Port {port} is already in use (is Haven already running?). "
+                                   "Stop it, or choose another port with --port.") from exc
 
 
 @main.group()
