@@ -51,7 +51,9 @@ class Thread(BigIntAuditBase):
 
 class Post(BigIntAuditBase):
     __tablename__ = "posts"
-    __table_args__ = (Index("ix_posts_thread_created", "thread_id", "status", "id"),)
+    __table_args__ = (Index("ix_posts_thread_created", "thread_id", "status", "id"),
+                      # "Has this member written in this thread?", asked on every signed-in thread page.
+                      Index("ix_posts_author_thread", "author_id", "thread_id"))
 
     thread_id: Mapped[int] = mapped_column(ForeignKey("threads.id", ondelete="CASCADE"))
     author_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"), index=True)
@@ -71,7 +73,9 @@ class Post(BigIntAuditBase):
 
 class Reaction(BigIntAuditBase):
     __tablename__ = "reactions"
-    __table_args__ = (UniqueConstraint("post_id", "member_id", "kind"),)
+    __table_args__ = (UniqueConstraint("post_id", "member_id", "kind"),
+                      # A member's own reactions on a page, and everything they reacted to (export, deletion).
+                      Index("ix_reactions_member_post", "member_id", "post_id"))
 
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))

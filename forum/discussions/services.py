@@ -7,10 +7,12 @@ so pages keep their length and hidden content is never fetched.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import math
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import and_, case, func, select
@@ -100,6 +102,15 @@ class PostView:
     @property
     def tag_slugs(self) -> list[str]:
         return [t.slug for t in self.tags]
+
+    @cached_property
+    def look(self) -> str:
+        """Everything a rendered post shows but the time and the reader, as one string (its hash is
+        kept, so the cache of rendered posts in forum/templating.py looks it up in a step)."""
+        return repr((self.id, self.author, self.author_id, self.created_at, self.edited_at, self.status, self.mode,
+                     self.removal_reason, [(t.slug, t.text, t.by_moderator) for t in self.tags],
+                     sorted(self.reactions.items()), sorted(self.mine), self.can_edit,
+                     hashlib.blake2b(self.body_html.encode(), digest_size=16).hexdigest()))
 
 
 @dataclass(frozen=True)
@@ -266,8 +277,8 @@ class DiscussionService:
 
     async def thread_page(self, thread_id: int, reader: Reader, page: int | None = 1,
                           viewer: Member | None = None) -> ThreadPage:
-        wrote_here = select(Post.id).where(Post.thread_id == thread_id,
-                                           Post.author_id == (viewer.id if viewer else None)).exists()
+        wrote_here = select(Post.id).where(Post.author_id == (viewer.id if viewer else None),
+                                           Post.thread_id == thread_id).exists()
         stamp = (await self.session.execute(
             select(Thread.version, Thread.updated_at, Thread.locked, Thread.status, Topic.updated_at,
                    wrote_here.label("wrote_here"))
@@ -293,17 +304,22 @@ class DiscussionService:
 
     async def _with_own_marks(self, posts: Page[PostView], viewer: Member) -> Page[PostView]:
         """A shared page, with this member's own reactions marked and a moderator's edit links."""
-        ids = [p.id for p in posts.items]
+        ids = {p.id for p in posts.items}
         mine: dict[int, set[str]] = defaultdict(set)
         if ids:
+            # The page's id range rather than a list of ids: one range scan of the member's reactions.
             for post_id, kind in await self.session.execute(
                     select(Reaction.post_id, Reaction.kind).where(Reaction.member_id == viewer.id,
-                                                                  Reaction.post_id.in_(ids))):
-                mine[post_id].add(kind)
+                                                                  Reaction.post_id.between(min(ids), max(ids)))):
+                if post_id in ids:
+                    mine[post_id].add(kind)
         if not mine and not viewer.is_moderator:
             return posts
-        items = [replace(p, mine=frozenset(mine[p.id]), can_edit=viewer.is_moderator and p.status != "removed")
-                 for p in posts.items]
+        items = []
+        for p in posts.items:
+            marks = {"mine": frozenset(mine.get(p.id, ())), "can_edit": viewer.is_moderator and p.status != "removed"}
+            # Untouched posts stay the shared objects (their rendered look is already worked out).
+            items.append(replace(p, **marks) if (p.mine, p.can_edit) != tuple(marks.values()) else p)
         return replace(posts, items=items)
 
     @staticmethod
