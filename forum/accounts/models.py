@@ -31,8 +31,9 @@ class Member(BigIntAuditBase):
     # Gentle mode hides everything tagged, until this moment, without touching saved preferences.
     gentle_until: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
-    # Kept by database triggers (migration 0005): bumped by any change to this row or to the
-    # member's warning preferences. Never set it here; read it fresh (forum/accounts/viewers.py).
+    # Kept by database triggers: bumped by any change to this row, to the member's warning
+    # preferences (migration 0005) or to their reactions (0007). Never set it here; it is read
+    # fresh at the start of each request (forum/accounts/viewers.py).
     version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     @property

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from forum.accounts.models import Member
 from forum.content.render import render_markdown
 from forum.db.base import utcnow
-from forum.discussions.cache import PAGES, reader_key
+from forum.discussions.cache import PAGES, PageCache, reader_key
 from forum.discussions.models import REACTION_LABELS, Post, Reaction, Thread, Topic
 from forum.errors import Forbidden, Invalid, NotFound, NotSignedIn
 from forum.hooks import Extensions, InlineFinding
@@ -33,6 +33,9 @@ from forum.warnings.suggest import Suggestion, suggest_warnings
 from forum.warnings.visibility import Reader, anonymous, decide, visible_posts, visible_threads
 
 POSTS_PER_PAGE = 20
+# Members with up to this many reactions have them all kept per process (see _own_reactions).
+OWN_REACTIONS_KEPT = 2000
+_OWN_REACTIONS = PageCache(size=4096)
 THREADS_PER_PAGE = 25
 MAX_TITLE = 200
 MAX_BODY = 50_000
@@ -302,17 +305,39 @@ class DiscussionService:
             posts = await self._with_own_marks(posts, viewer)  # type: ignore[arg-type]
         return ThreadPage(view, posts, self._can_reply(viewer, stamp.locked, stamp.status))
 
+    async def _own_reactions(self, viewer: Member, ids: set[int]) -> Mapping[int, frozenset[str]]:
+        """The member's reactions on these posts.
+
+        Every reaction bumps its member's `members.version` (migration 0007), and `viewer.version`
+        is read fresh at the start of each request, so a member's reactions are kept per process
+        under it; only the few with very many reactions are looked up page by page."""
+        key = (str(self.session.bind.url), viewer.id, viewer.version)
+        everything = _OWN_REACTIONS.get(key)
+        if everything is None:
+            rows = (await self.session.execute(select(Reaction.post_id, Reaction.kind)
+                                               .where(Reaction.member_id == viewer.id)
+                                               .limit(OWN_REACTIONS_KEPT + 1))).all()
+            if len(rows) <= OWN_REACTIONS_KEPT:
+                grouped: dict[int, set[str]] = defaultdict(set)
+                for post_id, kind in rows:
+                    grouped[post_id].add(kind)
+                everything = {post_id: frozenset(kinds) for post_id, kinds in grouped.items()}
+                _OWN_REACTIONS.put(key, everything)
+        if everything is not None:
+            return {i: everything[i] for i in ids if i in everything}
+        mine: dict[int, set[str]] = defaultdict(set)
+        # The page's id range rather than a list of ids: one range scan of the member's reactions.
+        for post_id, kind in await self.session.execute(
+                select(Reaction.post_id, Reaction.kind).where(Reaction.member_id == viewer.id,
+                                                              Reaction.post_id.between(min(ids), max(ids)))):
+            if post_id in ids:
+                mine[post_id].add(kind)
+        return {post_id: frozenset(kinds) for post_id, kinds in mine.items()}
+
     async def _with_own_marks(self, posts: Page[PostView], viewer: Member) -> Page[PostView]:
         """A shared page, with this member's own reactions marked and a moderator's edit links."""
         ids = {p.id for p in posts.items}
-        mine: dict[int, set[str]] = defaultdict(set)
-        if ids:
-            # The page's id range rather than a list of ids: one range scan of the member's reactions.
-            for post_id, kind in await self.session.execute(
-                    select(Reaction.post_id, Reaction.kind).where(Reaction.member_id == viewer.id,
-                                                                  Reaction.post_id.between(min(ids), max(ids)))):
-                if post_id in ids:
-                    mine[post_id].add(kind)
+        mine = await self._own_reactions(viewer, ids) if ids else {}
         if not mine and not viewer.is_moderator:
             return posts
         items = []

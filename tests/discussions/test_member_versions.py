@@ -119,3 +119,27 @@ async def test_a_member_with_saved_choices_can_still_be_deleted(db, session) -> 
     assert await version(db, ann.id) is None
     assert await session.scalar(select(WarningPreference.member_id)) is None
     assert await version(db, bea.id) == 0
+
+
+async def test_giving_or_taking_back_a_reaction_bumps_only_that_members_version(db, session) -> None:
+    from forum.discussions.models import Post, Reaction, Thread, Topic
+
+    ann, bea = await members(session, "ann", "bea")
+    topic = Topic(slug="t", name="T")
+    session.add(topic)
+    await session.flush()
+    thread = Thread(topic_id=topic.id, author_id=bea.id, title="A thread")
+    session.add(thread)
+    await session.flush()
+    post = Post(thread_id=thread.id, author_id=bea.id, body_source="hi", body_html="<p>hi</p>", is_opening=True)
+    session.add(post)
+    await session.commit()
+    bea_before = await version(db, bea.id)
+    session.add(Reaction(post_id=post.id, member_id=ann.id, kind="relate"))
+    await session.commit()
+    given = await version(db, ann.id)
+    assert given > 0
+    await session.execute(delete(Reaction).where(Reaction.member_id == ann.id))
+    await session.commit()
+    assert await version(db, ann.id) > given
+    assert await version(db, bea.id) == bea_before

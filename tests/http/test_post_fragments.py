@@ -164,3 +164,30 @@ def test_a_shared_render_carries_each_readers_own_csrf_field() -> None:
     second = page.render(post=post, viewer=SimpleNamespace(id=8), csrf_input=field.format("token-of-eight"))
     assert tokens_in(first) == ["token-of-seven"] and tokens_in(second) == ["token-of-eight"]
     assert STAND_IN not in first + second
+
+
+async def test_a_reader_who_never_wrote_in_the_thread_sees_their_own_reactions_come_and_go(api) -> None:
+    # carol wrote nothing here, so she gets the page shared by everyone with her settings, with her
+    # own reactions marked from what her process keeps under her members.version.
+    from sqlalchemy import delete, select
+
+    from forum.accounts.models import Member
+    from forum.discussions.models import Reaction
+
+    thread_id, opening, _ = await thread_with_a_reply(api)
+    await api.member("carol")
+    carol = await browser_of(api, "carol")
+    assert await relate_button(carol, thread_id, opening) == ("false", "I relate")
+    r = await form_post(carol, f"/posts/{opening}/react", {"kind": "relate"})
+    assert r.status_code in (302, 303), r.text
+    assert await relate_button(carol, thread_id, opening) == ("true", "I relate 1")
+    db = api.client.app.state.db
+    async with db.session() as s:  # taken back elsewhere, as another process would
+        await s.execute(delete(Reaction).where(Reaction.post_id == opening))
+        await s.commit()
+    assert await relate_button(carol, thread_id, opening) == ("false", "I relate")
+    async with db.session() as s:  # and given again elsewhere
+        carol_id = await s.scalar(select(Member.id).where(Member.username == "carol"))
+        s.add(Reaction(post_id=opening, member_id=carol_id, kind="relate"))
+        await s.commit()
+    assert await relate_button(carol, thread_id, opening) == ("true", "I relate 1")

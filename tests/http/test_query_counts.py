@@ -10,7 +10,7 @@ from pages_helper import another_browser, form_post, sign_in
 from sqlalchemy import event
 
 from forum.accounts.services import AccountService
-from forum.discussions.services import DiscussionService
+from forum.discussions.services import _OWN_REACTIONS, DiscussionService
 from forum.warnings.services import WarningInput, _taxonomy_cache
 
 AUTHORS = ("alice", "bob", "carol", "dan")
@@ -25,6 +25,7 @@ def counting_statements(app: Any) -> Iterator[list[str]]:
 
     engine = app.state.db.engine.sync_engine
     _taxonomy_cache.clear()  # every measured request starts from the same cache state
+    _OWN_REACTIONS.clear()
     event.listen(engine, "before_cursor_execute", count)
     try:
         yield statements
