@@ -61,7 +61,10 @@ class Report(BigIntAuditBase):
 
 
 class ModAction(BigIntAuditBase):
-    """The audit log. Append-only: rows are written once and never changed (an undo is a new row)."""
+    """The audit log. Append-only: rows are written once and never changed (an undo is a new row).
+
+    The database enforces it too (migration 0008): only a deleted account's ON DELETE SET NULL
+    may touch an entry. The ORM hook below fails earlier, with a clearer message."""
 
     __tablename__ = "mod_actions"
     __table_args__ = (Index("ix_mod_actions_target", "target_kind", "target_id"),)
