@@ -3,7 +3,8 @@
 SQLite: an FTS5 table (migration 0003) with the Porter stemmer over unicode61 (diacritics
 removed), ranked by bm25 with the title weighted above the body, snippets by snippet().
 PostgreSQL: a table whose tsvector column the database keeps itself (GENERATED ... STORED; title
-weight A, body B, 'english'), a GIN index, websearch_to_tsquery, ts_rank and ts_headline.
+weight A, body B, the `haven_search` configuration: English stemming after unaccent, migration
+0009), a GIN index, websearch_to_tsquery, ts_rank and ts_headline.
 
 Either way the index row is joined to posts and threads, and forum.warnings.visibility's clauses
 go into the same WHERE: the count, the page and the snippets only ever see what the reader may.
@@ -31,6 +32,8 @@ from search.query import ParsedQuery, parse, to_fts5, websearch_pieces
 from search.snippets import END, START, sanitize
 
 TABLE = "search_posts"
+# PostgreSQL's text search configuration, the same one the indexed tsvector is built with (0009).
+PG_CONFIG = "'haven_search'::regconfig"
 TITLE_WEIGHT = 10.0
 BODY_WEIGHT = 1.0
 SNIPPET_TOKENS = 28
@@ -241,7 +244,7 @@ class SqlSearchBackend:
         counter = iter(range(10_000))
 
         def piece(quoted: str) -> ColumnElement[Any]:
-            return func.websearch_to_tsquery(literal_column("'english'"),
+            return func.websearch_to_tsquery(literal_column(PG_CONFIG),
                                              bindparam(f"tsq_{next(counter)}", quoted))
 
         def either(options: list[ColumnElement[Any]]) -> ColumnElement[Any]:
@@ -268,6 +271,6 @@ class SqlSearchBackend:
                                          .where(self._sqlite_match(parsed), _fts.c.rowid.in_(ids)))
         else:
             tsquery = self._tsquery(parsed)
-            marked = func.ts_headline(literal_column("'english'"), _pg.c.body, tsquery, HEADLINE_OPTIONS)
+            marked = func.ts_headline(literal_column(PG_CONFIG), _pg.c.body, tsquery, HEADLINE_OPTIONS)
             rows = await session.execute(select(_pg.c.post_id, marked).where(_pg.c.post_id.in_(ids)))
         return {post_id: sanitize(raw) for post_id, raw in rows}

@@ -296,3 +296,12 @@ async def test_snippets_mark_the_match_and_escape_everything_else(world) -> None
     assert "<mark>panic</mark>" in hit["snippet"]
     # Text that looks like markup is escaped (PostgreSQL's ts_headline drops it altogether).
     assert "<script" not in hit["snippet"] and "&amp;" in hit["snippet"]
+
+
+async def test_accents_are_folded_both_ways(world) -> None:
+    await world.member("ana")
+    _, accented = await world.thread("ana", "Small joys", "A café au lait with a friend helped today.")
+    _, plain = await world.thread("ana", "Routine", "The cafe on the corner opens early.")
+    await world.sync()
+    assert set(await world.found("cafe")) == {accented, plain}
+    assert set(await world.found("café")) == {accented, plain}
