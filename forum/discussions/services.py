@@ -10,7 +10,7 @@ import datetime as dt
 import hashlib
 import math
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any, Generic, TypeVar
@@ -297,8 +297,7 @@ class DiscussionService:
                basis_viewer.id if basis_viewer else None, tuple(stamp[:5]), self.warnings.taxonomy_stamp())
         cached = PAGES.get(key)
         if cached is None:
-            view, posts, _ = await self._thread_page(thread_id, basis, page, basis_viewer)
-            cached = (view, posts)
+            cached = await self._thread_page(thread_id, basis, page, basis_viewer)
             PAGES.put(key, cached)
         view, posts = cached
         if shared:
@@ -318,21 +317,14 @@ class DiscussionService:
                                                .where(Reaction.member_id == viewer.id)
                                                .limit(OWN_REACTIONS_KEPT + 1))).all()
             if len(rows) <= OWN_REACTIONS_KEPT:
-                grouped: dict[int, set[str]] = defaultdict(set)
-                for post_id, kind in rows:
-                    grouped[post_id].add(kind)
-                everything = {post_id: frozenset(kinds) for post_id, kinds in grouped.items()}
+                everything = _kinds_by_post(rows)
                 _OWN_REACTIONS.put(key, everything)
-        if everything is not None:
-            return {i: everything[i] for i in ids if i in everything}
-        mine: dict[int, set[str]] = defaultdict(set)
-        # The page's id range rather than a list of ids: one range scan of the member's reactions.
-        for post_id, kind in await self.session.execute(
+        if everything is None:
+            # The page's id range rather than a list of ids: one range scan of the member's reactions.
+            everything = _kinds_by_post(await self.session.execute(
                 select(Reaction.post_id, Reaction.kind).where(Reaction.member_id == viewer.id,
-                                                              Reaction.post_id.between(min(ids), max(ids)))):
-            if post_id in ids:
-                mine[post_id].add(kind)
-        return {post_id: frozenset(kinds) for post_id, kinds in mine.items()}
+                                                              Reaction.post_id.between(min(ids), max(ids)))))
+        return {i: everything[i] for i in ids if i in everything}
 
     async def _with_own_marks(self, posts: Page[PostView], viewer: Member) -> Page[PostView]:
         """A shared page, with this member's own reactions marked and a moderator's edit links."""
@@ -342,9 +334,9 @@ class DiscussionService:
             return posts
         items = []
         for p in posts.items:
-            marks = {"mine": frozenset(mine.get(p.id, ())), "can_edit": viewer.is_moderator and p.status != "removed"}
+            own, can_edit = mine.get(p.id, frozenset()), viewer.is_moderator and p.status != "removed"
             # Untouched posts stay the shared objects (their rendered look is already worked out).
-            items.append(replace(p, **marks) if (p.mine, p.can_edit) != tuple(marks.values()) else p)
+            items.append(p if (p.mine, p.can_edit) == (own, can_edit) else replace(p, mine=own, can_edit=can_edit))
         return replace(posts, items=items)
 
     @staticmethod
@@ -352,7 +344,7 @@ class DiscussionService:
         return viewer is not None and (not locked or viewer.is_moderator) and status == "published"
 
     async def _thread_page(self, thread_id: int, reader: Reader, page: int | None,
-                           viewer: Member | None) -> tuple[ThreadView, Page[PostView], Thread]:
+                           viewer: Member | None) -> tuple[ThreadView, Page[PostView]]:
         thread, topic, author, thread_tags = await self._visible_thread(thread_id, reader)
         number = _clean_page(page)
         visible = and_(Post.thread_id == thread.id, visible_posts(reader))
@@ -364,7 +356,7 @@ class DiscussionService:
             .order_by(Post.id).limit(POSTS_PER_PAGE).offset((number - 1) * POSTS_PER_PAGE))).all()
         posts = await self._post_views(rows, thread_tags, reader, viewer)
         view = self._thread_view(thread, author, topic, thread_tags, reader)
-        return view, Page(posts, number, total, POSTS_PER_PAGE, hidden), thread
+        return view, Page(posts, number, total, POSTS_PER_PAGE, hidden)
 
     async def _post_views(self, rows: list[Any], thread_tags: list[Tag] | Mapping[int, list[Tag]], reader: Reader,
                           viewer: Member | None) -> list[PostView]:
@@ -609,6 +601,14 @@ class DiscussionService:
         if not AccountService.is_active(member):
             raise Forbidden("Your account can't post right now. You can still read the forum.")
         return member
+
+
+def _kinds_by_post(rows: Iterable[Any]) -> dict[int, frozenset[str]]:
+    """(post id, reaction kind) rows as the kinds on each post."""
+    grouped: dict[int, set[str]] = defaultdict(set)
+    for post_id, kind in rows:
+        grouped[post_id].add(kind)
+    return {post_id: frozenset(kinds) for post_id, kinds in grouped.items()}
 
 
 def _merge(thread_tags: list[Tag], post_tags: list[Tag]) -> list[Tag]:

@@ -42,8 +42,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    on = " ON reactions" if op.get_bind().dialect.name == "postgresql" else ""
     for name, *_ in SQLITE_TRIGGERS:
-        if op.get_bind().dialect.name == "postgresql":
-            op.execute(f"DROP TRIGGER IF EXISTS {name} ON reactions")
-        else:
-            op.execute(f"DROP TRIGGER IF EXISTS {name}")
+        op.execute(f"DROP TRIGGER IF EXISTS {name}{on}")
