@@ -68,7 +68,30 @@ class ModeratorPages(Controller):
     async def queue(self, request: Request, moderator: Member, reader: Reader, db_session: AsyncSession,
                     page: int = 1) -> Template:
         result = await QueueService(db_session).page(reader, page)
-        return render("mod/queue.html", request, queue=result, **await self._queue_context(request, db_session))
+        return render("mod/queue.html", request, queue=result, mod_urgent=result.urgent,
+                      **await self._queue_context(request, db_session))
+
+    @get("/queue/poll")
+    async def poll(self, request: Request, moderator: Member, reader: Reader, db_session: AsyncSession,
+                   page: int = 1) -> Template:
+        """What htmx asks every few seconds: the count, the header badge, and cards that arrived since.
+
+        Only new cards are sent (appended under "Just arrived"); cards already on the page are never
+        swapped, so nobody loses the card they are reading, typing a reason on, or have claimed."""
+        shown = {n for v in request.query_params.getall("shown", []) if (n := _int(v)) is not None}
+        result = await QueueService(db_session).page(reader, page)
+        arrived = [card for card in result.cards if card.post_id not in shown]
+        return render("mod/_poll.html", request, queue=result, arrived=arrived, mod_urgent=result.urgent,
+                      **await self._queue_context(request, db_session))
+
+    @get("/badge")
+    async def badge(self, request: Request, viewer: Member | None, db_session: AsyncSession) -> Template:
+        """The urgent count in a moderator's header (fetched by htmx on every page, then every 30 s).
+
+        Anyone else gets nothing, not a sign-in page: a tab left open after signing out keeps polling,
+        and htmx would otherwise put the sign-in page into the header."""
+        urgent = await QueueService(db_session).urgent_count() if viewer is not None and viewer.is_moderator else 0
+        return render("mod/_badge_count.html", request, mod_urgent=urgent)
 
     @post("/queue")
     async def act(self, request: Request, moderator: Member, reader: Reader,
@@ -101,8 +124,9 @@ class ModeratorPages(Controller):
             return Redirect(path="/mod/queue")
         if action in ("claim", "unclaim", "undo"):
             return await self._card(request, db_session, reader, post_id=result.post_id, message=result.message)
+        counts = await QueueService(db_session).counts()
         return render("mod/_result.html", request, result=result, undo_minutes=int(UNDO_WINDOW.total_seconds() // 60),
-                      queue=await QueueService(db_session).counts())
+                      queue=counts, mod_urgent=counts.urgent)
 
     async def _card(self, request: Request, session: AsyncSession, reader: Reader, *, flag_id: int = 0,
                     post_id: int = 0, error: str | None = None, message: str | None = None) -> Template:
@@ -115,9 +139,10 @@ class ModeratorPages(Controller):
         counts = await queue.counts()
         if card is None:
             done = ActionResult(error or message or "This one is no longer in the queue.", post_id)
-            return render("mod/_result.html", request, result=done, undo_minutes=0, queue=counts)
+            return render("mod/_result.html", request, result=done, undo_minutes=0, queue=counts,
+                          mod_urgent=counts.urgent)
         return render("mod/_card.html", request, card=card, error=error, message=message, queue=counts,
-                      oob_count=True, **await self._queue_context(request, session))
+                      oob_count=True, mod_urgent=counts.urgent, **await self._queue_context(request, session))
 
     @get("/log")
     async def log(self, request: Request, moderator: Member, db_session: AsyncSession, page: int = 1) -> Template:

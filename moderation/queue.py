@@ -9,21 +9,27 @@ the moderator's own content-warning choices: moderators are people too.
 from __future__ import annotations
 
 import datetime as dt
+import html
 import math
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from typing import Any
 
+from markupsafe import Markup
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from forum.accounts.models import Member
 from forum.db.base import utcnow
 from forum.discussions.models import Post, Thread
+from forum.discussions.services import POSTS_PER_PAGE
 from forum.errors import NotFound
 from forum.warnings.models import Mode
 from forum.warnings.services import Tag, WarningService
-from forum.warnings.visibility import Reader, decide
+from forum.warnings.visibility import Reader, decide, visible_posts, visible_threads
 from moderation.actions import claim_is_active
 from moderation.models import Appeal, Flag, ModAction, Report
 from moderation.rules import HELD_PRIORITY, REPORT_REASONS, URGENT_AT
@@ -33,6 +39,9 @@ LOG_PER_PAGE = 50
 # Moderators' decisions against an author, for their one-line history. Automatic hides are left
 # out: they are the forum's guesses, and the card in hand is usually one of them.
 AGAINST_AUTHOR = ("hide", "remove", "warn", "suspend", "ban")
+# The author's last few posts on a card: enough to see a pattern (a goodbye last night?), not a dossier.
+RECENT_POSTS = 4
+EXCERPT_CHARS = 140
 
 
 @dataclass(frozen=True)
@@ -52,6 +61,31 @@ class AuthorHistory:
     posts: int
     previous_actions: int
     status: str
+
+
+@dataclass(frozen=True)
+class RecentPost:
+    """One of the author's other recent posts, as this moderator's content choices let them see it."""
+
+    post_id: int
+    thread_id: int
+    link: str
+    created_at: dt.datetime
+    status: str
+    mode: Mode  # show or warn ("hide" never gets this far: it is filtered in the query)
+    thread_title: str | None  # None when the thread's own warnings are behind a notice for this moderator
+    excerpt: str | None  # None when the post is behind a notice
+    warning_names: str = ""
+
+
+def private_message_link(author: AuthorHistory) -> str | None:
+    """Seam for "Send a private message" on a crisis card.
+
+    One-to-one conversations don't exist yet. When they do (POST /api/v1/conversations, pages at
+    /conversations), return the page that starts one with this member, e.g.
+    f"/conversations/new?to={author.name}", and the card shows the link beside "Reply in the thread".
+    """
+    return None
 
 
 @dataclass(frozen=True)
@@ -79,10 +113,31 @@ class Card:
     claimed_by_id: int | None = None
     claimed_at: dt.datetime | None = None
     removal_reason: str | None = None
+    posted_at: dt.datetime | None = None
+    post_link: str = ""  # the post's page and anchor in its thread, as this moderator sees the thread
+    recent_posts: list[RecentPost] = field(default_factory=list)
+    can_reply: bool = False  # the thread takes replies (a moderator may reply to a locked one)
+    message_link: str | None = None  # "Send a private message", once conversations exist
 
     @property
     def urgent(self) -> bool:
         return self.priority >= URGENT_AT
+
+    @property
+    def matched(self) -> list[str]:
+        """The words the crisis check fired on, in the writer's own words."""
+        return [str(m) for m in (self.crisis or {}).get("matched", []) if str(m).strip()]
+
+    @property
+    def show_scores(self) -> bool:
+        """Score bars only when the classifier itself flagged the post: on a crisis card, toxicity
+        scores near zero say nothing about whether someone is safe, and would only distract."""
+        return bool(self.scores) and bool(self.score_labels)
+
+    @property
+    def body_marked(self) -> Markup:
+        """The post with the crisis check's words highlighted (see highlight)."""
+        return highlight(self.body_html, self.matched) if self.matched else Markup(self.body_html)
 
     @property
     def worried(self) -> bool:
@@ -156,6 +211,13 @@ class QueueService:
         items.sort(key=lambda item: (-item[1], item[2], item[0]))
         return items
 
+    async def urgent_count(self) -> int:
+        """Posts with an open urgent flag (crisis, "worried about this person"), for every moderator's
+        header. One COUNT over the (status, priority, created_at) index: cheap enough for each page."""
+        return int(await self.session.scalar(
+            select(func.count(func.distinct(Flag.post_id)))
+            .where(Flag.status == "open", Flag.priority >= URGENT_AT)) or 0)
+
     async def counts(self) -> QueueCounts:
         ordered = await self._ordered()
         return QueueCounts(len(ordered), sum(1 for _, priority, _ in ordered if priority >= URGENT_AT))
@@ -199,6 +261,9 @@ class QueueService:
         histories = await self._histories({post.author_id for post, _ in posts.values() if post.author_id})
         claimers = await self._names({f.claimed_by_id for fs in flags.values() for f in fs if f.claimed_by_id})
         appeals = await self._appeals(flags)
+        pages = await self._post_pages(post_ids, reader)
+        recent = await self._recent_posts({(post.author_id, post.id) for post, _ in posts.values()
+                                           if post.author_id}, reader)
         now = utcnow()
         cards = []
         for post_id, priority in wanted:
@@ -213,13 +278,14 @@ class QueueService:
             classifier = by_source.get("classifier")
             scores = (classifier.details or {}).get("scores") if classifier else post.classifier_scores
             crisis = by_source.get("crisis")
+            history = histories.get(post.author_id or -1, AuthorHistory("Former member", None, None, 0, 0, "deleted"))
             cards.append(Card(
                 flag_id=open_flags[0].id, flag_ids=[f.id for f in open_flags], post_id=post.id,
                 thread_id=thread.id, thread_title=thread.title, is_opening=post.is_opening,
                 post_status=post.status, body_html=post.body_html, tags=all_tags,
                 # "hide" would take the post from the one person who must judge it: collapse it instead.
                 mode="show" if mode == "show" else "warn",
-                author=histories.get(post.author_id or -1, AuthorHistory("Former member", None, None, 0, 0, "deleted")),
+                author=history,
                 priority=priority, sources=[f.source for f in open_flags],
                 created_at=min(f.created_at for f in open_flags),
                 crisis=dict(crisis.details or {}) if crisis else None,
@@ -230,8 +296,66 @@ class QueueService:
                 claimed_by_id=claim.claimed_by_id if claim else None,
                 claimed_at=claim.claimed_at if claim else None,
                 removal_reason=post.removal_reason,
+                posted_at=post.created_at,
+                post_link=_post_link(thread.id, post.id, pages.get(post.id, 1)),
+                recent_posts=recent.get(post.id, []),
+                can_reply=thread.status == "published",
+                message_link=private_message_link(history) if history.member_id else None,
             ))
         return cards
+
+    async def _post_pages(self, post_ids: list[int], reader: Reader) -> dict[int, int]:
+        """Which page of its thread each post is on, for this moderator (one statement for the lot)."""
+        if not post_ids:
+            return {}
+        target = aliased(Post)
+        before = (select(func.count()).select_from(Post)
+                  .where(Post.thread_id == target.thread_id, Post.id < target.id, visible_posts(reader))
+                  .correlate(target).scalar_subquery())
+        rows = await self.session.execute(select(target.id, before).where(target.id.in_(post_ids)))
+        return {post_id: int(n or 0) // POSTS_PER_PAGE + 1 for post_id, n in rows}
+
+    async def _recent_posts(self, wanted: set[tuple[int, int]], reader: Reader) -> dict[int, list[RecentPost]]:
+        """For each (author, card post): the author's last few other posts, newest first.
+
+        Filtered in the query through the moderator's own content choices (forum/warnings/visibility):
+        what they chose to hide is never fetched; what they chose to be warned about comes without
+        its words or its thread's title."""
+        if not wanted:
+            return {}
+        authors = {author for author, _ in wanted}
+        # RECENT_POSTS + the number of cards per author, so each card still has enough once its own post is left out.
+        per_author = RECENT_POSTS + max(sum(1 for a, _ in wanted if a == author) for author in authors)
+        ranked = (select(Post.id.label("post_id"), func.row_number().over(
+            partition_by=Post.author_id, order_by=Post.id.desc()).label("n"))
+            .join(Thread, Thread.id == Post.thread_id)
+            .where(Post.author_id.in_(authors), visible_posts(reader), visible_threads(reader))
+            .subquery())
+        rows = (await self.session.execute(
+            select(Post, Thread).join(ranked, ranked.c.post_id == Post.id).join(Thread, Thread.id == Post.thread_id)
+            .where(ranked.c.n <= per_author).order_by(Post.id.desc()))).all()
+        if not rows:
+            return {}
+        tags = WarningService(self.session)
+        thread_tags = await tags.thread_tags(list({thread.id for _, thread in rows}))
+        post_tags = await tags.post_tags([post.id for post, _ in rows])
+        pages = await self._post_pages([post.id for post, _ in rows], reader)
+        by_author: dict[int, list[RecentPost]] = defaultdict(list)
+        for post, thread in rows:
+            on_thread = thread_tags.get(thread.id, [])
+            all_tags = _merge(on_thread, post_tags.get(post.id, []))
+            mode = decide(reader, [t.warning_id for t in all_tags], post.author_id)
+            title_mode = decide(reader, [t.warning_id for t in on_thread], thread.author_id)
+            if mode == "hide":  # the query already left these out; belt and braces
+                continue
+            by_author[post.author_id or 0].append(RecentPost(
+                post_id=post.id, thread_id=thread.id, link=_post_link(thread.id, post.id, pages.get(post.id, 1)),
+                created_at=post.created_at, status=post.status, mode=mode,
+                thread_title=thread.title if title_mode == "show" else None,
+                excerpt=excerpt(post.body_html) if mode == "show" else None,
+                warning_names=", ".join(t.text for t in all_tags) if mode != "show" else ""))
+        return {card_post: [r for r in by_author.get(author, []) if r.post_id != card_post][:RECENT_POSTS]
+                for author, card_post in wanted}
 
     async def _reports(self, flag_ids: list[int]) -> dict[int, list[ReportView]]:
         result: dict[int, list[ReportView]] = defaultdict(list)
@@ -326,3 +450,79 @@ def _target(action: ModAction, titles: dict[int, str], threads: dict[int, int],
 def _merge(thread_tags: list[Tag], post_tags: list[Tag]) -> list[Tag]:
     seen = {t.warning_id for t in thread_tags}
     return thread_tags + [t for t in post_tags if t.warning_id not in seen]
+
+
+def _post_link(thread_id: int, post_id: int, page: int) -> str:
+    return f"/threads/{thread_id}{f'?page={page}' if page > 1 else ''}#post-{post_id}"
+
+
+class _Text(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("p", "br", "li", "blockquote", "pre", "h1", "h2", "h3", "h4"):
+            self.parts.append(" ")
+
+
+def excerpt(body_html: str, limit: int = EXCERPT_CHARS) -> str:
+    """The first words of a post as plain text (escaped again by the template)."""
+    parser = _Text()
+    parser.feed(body_html)
+    parser.close()
+    text = re.sub(r"\s+", " ", "".join(parser.parts)).strip()
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0].rstrip(",.;:") + "…"
+
+
+class _Highlighter(HTMLParser):
+    """Re-emits sanitized HTML, wrapping matches in the text (never in tags or attributes) in <mark>.
+
+    Tags are copied exactly as they came (they already passed the sanitizer); every piece of text is
+    unescaped by the parser and escaped again here, so nothing new can become markup."""
+
+    def __init__(self, pattern: re.Pattern[str]) -> None:
+        super().__init__(convert_charrefs=True)
+        self.pattern = pattern
+        self.out: list[str] = []
+        self.marks = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.out.append(self.get_starttag_text() or "")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.out.append(self.get_starttag_text() or "")
+
+    def handle_endtag(self, tag: str) -> None:
+        self.out.append(f"</{tag}>")
+
+    def handle_data(self, data: str) -> None:
+        last = 0
+        for m in self.pattern.finditer(data):
+            self.out.append(html.escape(data[last:m.start()], quote=False))
+            self.out.append(f'<mark class="crisis-words">{html.escape(m.group(0), quote=False)}</mark>')
+            self.marks += 1
+            last = m.end()
+        self.out.append(html.escape(data[last:], quote=False))
+
+
+def highlight(body_html: str, phrases: list[str]) -> Markup:
+    """Sanitized post HTML with these phrases marked, case-insensitively and across any whitespace.
+
+    Falls back to the post unchanged if anything about it is unexpected: a highlight is a help,
+    never worth a broken or unsafe card."""
+    words = sorted({p.strip() for p in phrases if p and p.strip()}, key=len, reverse=True)
+    if not words:
+        return Markup(body_html)
+    pattern = re.compile("|".join(r"\s+".join(re.escape(w) for w in phrase.split()) for phrase in words),
+                         re.IGNORECASE)
+    parser = _Highlighter(pattern)
+    try:
+        parser.feed(body_html)
+        parser.close()
+    except Exception:
+        return Markup(body_html)
+    return Markup("".join(parser.out)) if parser.marks else Markup(body_html)
