@@ -13,21 +13,26 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum.accounts.models import Member
+from forum.accounts.regions import codes_for_label, parse_countries
+from forum.discussions.crisis_help import split_phones, structure
 from forum.errors import Forbidden, Invalid, NotFound
 from moderation.config import load_config, store_setting, validate_thresholds
 from moderation.models import CrisisResource
 from moderation.services import log_action
 
 MAX_PREMOD = 50
-RESOURCE_FIELDS = {"name": 120, "region": 80, "phone": 120, "text": 200, "url": 300, "hours": 80,
-                   "description": 2000}
+RESOURCE_FIELDS = {"name": 120, "region": 80, "countries": 80, "phone": 120, "sms_number": 20, "sms_body": 40,
+                   "text": 200, "url": 300, "hours": 80, "description": 2000}
 
 
 @dataclass(frozen=True)
 class ResourceInput:
     name: str
     region: str = ""
+    countries: str = ""
     phone: str = ""
+    sms_number: str = ""
+    sms_body: str = ""
     text: str = ""
     url: str = ""
     hours: str = ""
@@ -44,10 +49,12 @@ class ResourceInput:
 
 
 async def active_resources(session: AsyncSession) -> list[dict[str, Any]]:
-    """The crisis resources shown to members (the forum's crisis_resources provider)."""
+    """The crisis resources shown to members (the forum's crisis_resources provider), in the admin's order,
+    each with its phone numbers, text option and countries spelled out (forum/discussions/crisis_help.py);
+    pages and the API then order them for the reader."""
     rows = await session.scalars(select(CrisisResource).where(CrisisResource.active.is_(True))
                                  .order_by(CrisisResource.position, CrisisResource.id))
-    return [r.as_dict() for r in rows]
+    return [structure(r.as_dict()) for r in rows]
 
 
 class ModerationAdmin:
@@ -111,8 +118,17 @@ class ModerationAdmin:
         errors: dict[str, str] = {}
         if not data.name:
             errors["name"] = "Give the service's name."
-        if not (data.phone or data.text or data.url):
+        if not (data.phone or data.text or data.url or data.sms_number):
             errors["phone"] = "Give at least a phone number, a text option or a website."
+        if data.phone and not split_phones(data.phone):
+            errors["phone"] = "Write the number in digits, like 116 123. Separate two numbers with a comma."
+        if data.sms_number and not data.sms_number.replace(" ", "").lstrip("+").isdigit():
+            errors["sms_number"] = "Write the number to text in digits, like 85258."
+        if data.sms_body and not data.sms_number:
+            errors["sms_number"] = "Add the number the words are sent to."
+        bad = [c for c in data.countries.replace(",", " ").split() if not parse_countries(c)]
+        if bad:
+            errors["countries"] = "Use two-letter country codes, like GB IE, or leave it empty for anywhere."
         if data.url and not data.url.startswith(("https://", "http://")):
             errors["url"] = "Start the address with https://"
         for name, limit in RESOURCE_FIELDS.items():
@@ -131,6 +147,8 @@ class ModerationAdmin:
             resource = found
         for name in RESOURCE_FIELDS:
             setattr(resource, name, getattr(data, name))
+        # Countries left empty are read from the region ("UK & Ireland" → GB IE; "Anywhere" stays empty).
+        resource.countries = " ".join(parse_countries(data.countries) or codes_for_label(data.region) or [])
         if data.position is not None:
             resource.position = data.position
         await self.session.flush()

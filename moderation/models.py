@@ -127,10 +127,16 @@ class CrisisResource(BigIntAuditBase):
     position: Mapped[int] = mapped_column(Integer, default=0)
     # Deactivated rather than deleted, so an admin can bring one back.
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Where it helps: ISO country codes, space-separated ("GB IE"); empty = anyone, anywhere (migration 0010).
+    countries: Mapped[str] = mapped_column(String(80), default="", server_default="")
+    # A text option as number and words to send (an sms: link), rather than prose; "" = none.
+    sms_number: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    sms_body: Mapped[str] = mapped_column(String(40), default="", server_default="")
 
     def as_dict(self) -> dict[str, Any]:
         return {"name": self.name, "region": self.region, "phone": self.phone, "text": self.text,
-                "url": self.url, "hours": self.hours, "description": self.description}
+                "url": self.url, "hours": self.hours, "description": self.description,
+                "countries": self.countries, "sms_number": self.sms_number, "sms_body": self.sms_body}
 
 
 class ModerationSetting(BigIntAuditBase):

@@ -31,6 +31,9 @@ class Member(BigIntAuditBase):
     # Gentle mode hides everything tagged, until this moment, without touching saved preferences.
     gentle_until: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The country whose crisis services this member sees first (forum/accounts/regions.py): an ISO
+    # code, "ZZ" for somewhere not listed, or None to go by the browser's language (migration 0010).
+    region: Mapped[str | None] = mapped_column(String(8), default=None)
     # Kept by database triggers: bumped by any change to this row, to the member's warning
     # preferences (migration 0005) or to their reactions (0007). Never set it here; it is read
     # fresh at the start of each request (forum/accounts/viewers.py).

@@ -157,6 +157,17 @@ class AccountService:
         await self.end_all_sessions(member)
         await self.session.commit()
 
+    async def set_region(self, member: Member, region: str | None) -> None:
+        """Where the member's crisis help comes from: a country code, "ZZ" (somewhere else) or None
+        (go by the browser's language)."""
+        from forum.accounts.regions import SOMEWHERE_ELSE, is_country_code
+
+        value = (region or "").strip().upper() or None
+        if value is not None and value != SOMEWHERE_ELSE and not is_country_code(value):
+            raise Invalid("Choose a country from the list.", {"region": "Choose a country from the list."})
+        member.region = value
+        await self.session.commit()
+
     async def set_role(self, member: Member, role: str) -> None:
         if role not in ("member", "moderator", "admin"):
             raise Invalid(f"Unknown role {role!r}.")
@@ -177,7 +188,7 @@ class AccountService:
         slugs = dict((await self.session.execute(select(ContentWarning.id, ContentWarning.slug))).all())
         content = {
             "member": {"username": member.username, "email": member.email, "role": member.role,
-                       "joined": member.created_at.isoformat()},
+                       "joined": member.created_at.isoformat(), "region": member.region},
             "posts": [{"id": p.id, "thread_id": p.thread_id, "thread_title": title, "body": p.body_source,
                        "status": p.status, "created_at": p.created_at.isoformat(),
                        "edited_at": p.edited_at.isoformat() if p.edited_at else None} for p, title in posts],

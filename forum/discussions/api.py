@@ -10,6 +10,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum.accounts.models import Member
+from forum.discussions.crisis_help import resources_for
 from forum.discussions.schemas import (
     PostIn,
     PostPatch,
@@ -25,12 +26,13 @@ from forum.discussions.schemas import (
 from forum.discussions.services import DiscussionService, Submitted
 from forum.warnings.services import WarningInput
 from forum.warnings.visibility import Reader
-from forum.web import extensions_of, provide_discussions, provide_member
+from forum.web import provide_discussions, provide_member
 
 
 async def _with_resources(request: Request, session: AsyncSession, crisis: bool,
                           body: dict[str, Any]) -> dict[str, Any]:
-    body["crisis_resources"] = await extensions_of(request.app.state).resources(session) if crisis else None
+    # Ordered for the reader (their chosen region, else Accept-Language), with phones/sms spelled out.
+    body["crisis_resources"] = await resources_for(request, session) if crisis else None
     return body
 
 

@@ -11,13 +11,17 @@ from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum.accounts.models import Member
+from forum.discussions.crisis_help import resources_for
 from forum.discussions.services import POSTS_PER_PAGE, DiscussionService, Submitted
 from forum.errors import Forbidden, Invalid
 from forum.warnings.services import WarningInput, WarningService
 from forum.warnings.visibility import Reader
-from forum.web import extensions_of, flash, form_data, is_htmx, provide_discussions, provide_member, render
+from forum.web import flash, form_data, is_htmx, provide_discussions, provide_member, render
 
 PENDING_NOTICE = "Your post is waiting for a moderator. It usually takes a few hours, and you'll see it here meanwhile."
+# Where the crisis panel is on a thread page: a post the crisis check fired on redirects here
+# (Post/Redirect/Get), so that without JavaScript the page opens on the panel, not at the top.
+CRISIS_ANCHOR = "crisis-help"
 
 
 def _warning_input(form: dict[str, str], multi: dict[str, list[str]]) -> WarningInput:
@@ -41,7 +45,7 @@ async def _preview(request: Request, discussions: DiscussionService, session: As
         return {"body_html": "", "suggestions": [], "labels": {}, "crisis_resources": []}
     chosen = set(multi.get("warnings", [])) | set(multi.get("dismissed", []))
     labels = {w.slug: w.label for w in await WarningService(session).taxonomy()}
-    resources = await extensions_of(request.app.state).resources(session) if result.crisis else []
+    resources = await resources_for(request, session) if result.crisis else []
     return {"body_html": result.body_html, "suggestions": [s for s in result.suggestions if s.slug not in chosen],
             "labels": labels, "crisis_resources": resources}
 
@@ -98,7 +102,7 @@ class DiscussionPages(Controller):
             return render("discussions/new_thread.html", request, 400, topic=topic, values=form, errors=exc.fields,
                         **await _composer_context(db_session, multi.get("warnings")))
         self._after_posting(request, done)
-        return Redirect(path=f"/threads/{done.thread.id}")
+        return Redirect(path=f"/threads/{done.thread.id}" + (f"#{CRISIS_ANCHOR}" if done.crisis else ""))
 
     @get("/threads/{thread_id:int}")
     async def thread(self, request: Request, thread_id: int, discussions: DiscussionService, reader: Reader,
@@ -106,9 +110,10 @@ class DiscussionPages(Controller):
         result = await discussions.thread_page(thread_id, reader, page, viewer)
         session = request.scope.get("session")
         crisis = isinstance(session, dict) and session.pop("crisis", None) == result.thread.id
-        resources = await extensions_of(request.app.state).resources(db_session) if crisis else []
+        resources = await resources_for(request, db_session) if crisis else []
         return render("discussions/thread.html", request, result=result, thread=result.thread, posts=result.posts,
-                    crisis_resources=resources, values={}, errors={}, **await _composer_context(db_session))
+                    crisis_resources=resources, crisis_focus=crisis, values={}, errors={},
+                    **await _composer_context(db_session))
 
     @post("/threads/{thread_id:int}")
     async def reply(self, request: Request, thread_id: int, member: Member, discussions: DiscussionService,
@@ -132,13 +137,15 @@ class DiscussionPages(Controller):
                         **await _composer_context(db_session, multi.get("warnings")))
         if is_htmx(request):
             post_view = await discussions.post_view(done.post.id, reader, member)
-            resources = await extensions_of(request.app.state).resources(db_session) if done.crisis else []
+            resources = await resources_for(request, db_session) if done.crisis else []
             return render("discussions/_reply_done.html", request, post=post_view, thread_id=thread_id,
                         crisis_resources=resources, pending=done.post.status == "pending", values={}, errors={},
                         **await _composer_context(db_session))
         self._after_posting(request, done)
         total = (await discussions.thread_page(thread_id, reader, 1, member)).posts.total
         last = max(1, math.ceil(total / POSTS_PER_PAGE))
+        if done.crisis:  # the query and the anchor written out: Redirect would put ?page= after the #
+            return Redirect(path=f"/threads/{thread_id}" + (f"?page={last}" if last > 1 else "") + f"#{CRISIS_ANCHOR}")
         return Redirect(path=f"/threads/{thread_id}", query_params={"page": last} if last > 1 else None)
 
     def _after_posting(self, request: Request, done: Submitted) -> None:
@@ -196,7 +203,7 @@ class DiscussionPages(Controller):
             return render("discussions/edit_post.html", request, 400, post=view, thread=thread, values=form,
                         errors=exc.fields, **await _composer_context(db_session, multi.get("warnings")))
         self._after_posting(request, done)
-        return Redirect(path=f"/threads/{done.thread.id}#post-{post_id}")
+        return Redirect(path=f"/threads/{done.thread.id}#{CRISIS_ANCHOR if done.crisis else f'post-{post_id}'}")
 
     @post("/posts/{post_id:int}/delete")
     async def delete(self, request: Request, post_id: int, member: Member, discussions: DiscussionService) -> Redirect:
@@ -229,6 +236,6 @@ class DiscussionPages(Controller):
         return render("discussions/member.html", request, member=member, entries=entries)
 
     @get("/help")
-    async def help(self, request: Request, db_session: AsyncSession) -> Template:
-        resources = await extensions_of(request.app.state).resources(db_session)
-        return render("help.html", request, crisis_resources=resources)
+    async def help(self, request: Request, db_session: AsyncSession, viewer: Member | None) -> Template:
+        # `viewer` is asked for so that a member's chosen region orders the list.
+        return render("help.html", request, crisis_resources=await resources_for(request, db_session))

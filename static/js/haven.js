@@ -62,7 +62,22 @@
     });
   }
 
-  document.addEventListener("DOMContentLoaded", function () { localise(document); });
+  // The crisis panel, when it answers the author's own post or preview (data-crisis-focus), is
+  // brought into view and its heading takes focus, so that nobody is left on an emptied composer
+  // with the help far above (a phone) or below. Instantly: no smooth scrolling to sit through.
+  // The panel sits in an aria-live container as well; each panel is brought forward once.
+  function showCrisisPanel() {
+    var panel = document.querySelector("[data-crisis-focus]:not([data-crisis-shown])");
+    if (!panel) { return; }
+    panel.setAttribute("data-crisis-shown", "");
+    var heading = panel.querySelector("[tabindex='-1']") || panel;
+    panel.scrollIntoView({ block: "start", behavior: "auto" });
+    try { heading.focus({ preventScroll: true }); } catch (e) { heading.focus(); }
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { localise(document); showCrisisPanel(); });
+  // After every swap has settled, out-of-band ones too (the reply's panel arrives out of band).
+  document.addEventListener("htmx:afterSettle", showCrisisPanel);
   document.addEventListener("htmx:afterSwap", function (event) {
     localise(event.target);
     var added = document.querySelector("#posts > div:last-child .post, #posts > .post:last-child");
