@@ -15,11 +15,17 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from forum.db.base import utcnow
 from forum.discussions.models import Post, Thread
+from forum.outbox.events import emit
 from moderation.config import ModerationConfig
 from moderation.models import Flag
-from moderation.rules import CRISIS_BONUS, HELD_PRIORITY, classifier_priority, crisis_priority
+from moderation.rules import CRISIS_BONUS, HELD_PRIORITY, URGENT_AT, classifier_priority, crisis_priority
 from moderation.services import log_action, notify, post_link, quoted_title, set_post_status
+
+# Written in the same transaction as a flag that makes an item urgent (a crisis, "worried about this
+# person"): moderation/alerts.py tells on-duty moderators from the outbox worker, once per flag.
+URGENT_FLAG_RAISED = "moderation.urgent_flag"
 
 HIDDEN_FOR_REVIEW = ("Your post in {title} is hidden until a moderator has looked at it. This sometimes happens "
                      "automatically and isn't a judgement of you; you'll hear from us here when they have.")
@@ -62,12 +68,25 @@ class FlagService:
                         details={**details, "events": list(event_ids)})
             self.session.add(flag)
             await self.session.flush()
+            if priority >= URGENT_AT:
+                self._urgent(flag)
             return Raised(flag, True)
         merged = {**(flag.details or {}), **details}
         merged["events"] = sorted(set((flag.details or {}).get("events", [])) | set(event_ids))
         flag.details = merged
+        was_urgent = flag.priority >= URGENT_AT
         flag.priority = max(flag.priority, priority)
+        if not was_urgent and flag.priority >= URGENT_AT:
+            self._urgent(flag)
         return Raised(flag, False)
+
+    def _urgent(self, flag: Flag) -> None:
+        """An item just became urgent: the alert goes out from the outbox, never from this request.
+
+        Once per flag: a replayed event finds the flag already raised and adds nothing, and an edit
+        folds into the open flag. The payload is what an alert may say, and nothing of the post."""
+        emit(self.session, URGENT_FLAG_RAISED, flag_id=flag.id, post_id=flag.post_id, source=flag.source,
+             raised_at=utcnow().isoformat())
 
     # --- the sources ---------------------------------------------------------------------------
 

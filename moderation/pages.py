@@ -16,11 +16,13 @@ from forum.accounts.models import Member
 from forum.admin.pages import provide_admin
 from forum.discussions.services import DiscussionService
 from forum.errors import ForumError, Invalid, NotFound
+from forum.mail import mail_status
 from forum.warnings.services import WarningInput, WarningService
 from forum.warnings.visibility import Reader
 from forum.web import extensions_of, flash, form_data, is_htmx, provide_discussions, provide_member, render
 from moderation.actions import ActionResult, ActionService
 from moderation.admin import ModerationAdmin, ResourceInput
+from moderation.alerts import AlertSettings
 from moderation.api import provide_moderator
 from moderation.calibration import calibrate
 from moderation.classifiers.base import LABELS
@@ -236,6 +238,8 @@ class AdminModerationPages(Controller):
         return render("moderation/admin.html", request, status, config=config,
                       calibration=await calibrate(session, config), labels=LABELS,
                       resources=await ModerationAdmin(session).resources(), classifier_status=holder.status_lines,
+                      mail_line=mail_status(request.app.state.settings),
+                      mail_on=bool(request.app.state.settings.smtp_url),
                       **{"errors": {}, "values": {}, "section": None, **context})
 
     @get("/")
@@ -267,6 +271,14 @@ class AdminModerationPages(Controller):
                 resource = await service.set_resource_active(admin, _int(form.get("resource_id")) or 0,
                                                              form.get("active") == "1")
                 message = f"“{resource.name}” is {'shown again' if resource.active else 'no longer shown'}."
+            elif section == "alerts":
+                saved = await AlertSettings(db_session).save(admin, form.get("webhook_url"), form.get("alert_emails"))
+                message = ("Saved. Urgent items will be announced within seconds."
+                           if saved.alert_webhook or saved.alert_emails else "Saved. Alerts are off.")
+            elif section == "alerts-test":
+                await AlertSettings(db_session).send_test(admin)
+                message = ("A test alert is on its way. If it hasn't arrived in a minute, the outbox on the admin "
+                           "page says why.")
             else:
                 raise Invalid("Nothing to save there.")
         except Invalid as exc:
@@ -274,5 +286,6 @@ class AdminModerationPages(Controller):
             return await self._page(request, db_session, classifier_holder, 400, errors=exc.fields,
                                     error=exc.detail, values=form, section=section)
         flash(request, message)
-        anchor = {"thresholds": "#thresholds", "premod": "#premoderation"}.get(section, "#resources")
+        anchor = {"thresholds": "#thresholds", "premod": "#premoderation", "alerts": "#alerts",
+                  "alerts-test": "#alerts"}.get(section, "#resources")
         return Redirect(path=f"/admin/moderation{anchor}")

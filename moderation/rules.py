@@ -27,6 +27,12 @@ CLASSIFIER_PRIORITY = 100  # + the highest score as a percentage
 
 URGENT_AT = WORRIED_PRIORITY  # "7 waiting, 1 urgent": crisis flags and worried reports
 
+# --- alerts for urgent items (admin-editable: a webhook and/or email addresses) -------------------
+# An alert that couldn't go out for this long is dropped (with a log line): by then it would only
+# wake someone for something another moderator has most likely seen.
+ALERT_GIVE_UP_AFTER = dt.timedelta(hours=1)
+MAX_ALERT_EMAILS = 20
+
 # --- reports ---------------------------------------------------------------------------------
 REPORT_REASONS: dict[str, str] = {
     "unkind": "Unkind or harassing",
@@ -97,4 +103,6 @@ def default_settings() -> dict[str, Any]:
         "thresholds": {label: dict(values) for label, values in DEFAULT_THRESHOLDS.items()},
         "premod_first_posts": DEFAULT_PREMOD_FIRST_POSTS,
         "precision_target": DEFAULT_PRECISION_TARGET,
+        # Off until an admin sets them on /admin/moderation.
+        "alerts": {"webhook_url": "", "emails": []},
     }

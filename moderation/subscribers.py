@@ -1,7 +1,8 @@
 """Outbox subscribers: flags from what the inline checks found, and the classifier's micro-batches.
 
 Two subscribers, so that an urgent crisis flag never waits behind a slow or broken classifier:
-the outbox records each one's progress separately and retries only the one that failed.
+the outbox records each one's progress separately and retries only the one that failed. The alerts
+for urgent flags (moderation/alerts.py) are subscribers of their own, for the same reason.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlalchemy import select
 from forum.db.engine import Database
 from forum.discussions.models import Post, Thread
 from forum.outbox.events import POST_CREATED, POST_EDITED
+from forum.settings import Settings
 from moderation.classifying import ClassifierHolder
 from moderation.config import load_config
 from moderation.flags import FlagService
@@ -48,6 +50,15 @@ class FlagRaiser:
 
     def __init__(self, db: Database) -> None:
         self.db = db
+
+    @staticmethod
+    def alert_subscribers(db: Database, settings: Settings) -> list[Any]:
+        """The subscribers that announce the urgent flags this one raises (moderation/alerts.py):
+        registered after it, each channel (webhook, email) on its own so one that is down never holds
+        back the other, nor any flag."""
+        from moderation.alerts import alert_subscribers
+
+        return list(alert_subscribers(db, settings))
 
     async def handle(self, events: Sequence[Event]) -> None:
         wanted = {pid for e in events if (pid := _post_id(e)) is not None}
