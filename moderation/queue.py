@@ -261,7 +261,7 @@ class QueueService:
         histories = await self._histories({post.author_id for post, _ in posts.values() if post.author_id})
         claimers = await self._names({f.claimed_by_id for fs in flags.values() for f in fs if f.claimed_by_id})
         appeals = await self._appeals(flags)
-        pages = await self._post_pages(post_ids, reader)
+        pages = await self.post_pages(post_ids, reader)
         recent = await self._recent_posts({(post.author_id, post.id) for post, _ in posts.values()
                                            if post.author_id}, reader)
         now = utcnow()
@@ -304,7 +304,7 @@ class QueueService:
             ))
         return cards
 
-    async def _post_pages(self, post_ids: list[int], reader: Reader) -> dict[int, int]:
+    async def post_pages(self, post_ids: list[int], reader: Reader) -> dict[int, int]:
         """Which page of its thread each post is on, for this moderator (one statement for the lot)."""
         if not post_ids:
             return {}
@@ -339,7 +339,7 @@ class QueueService:
         tags = WarningService(self.session)
         thread_tags = await tags.thread_tags(list({thread.id for _, thread in rows}))
         post_tags = await tags.post_tags([post.id for post, _ in rows])
-        pages = await self._post_pages([post.id for post, _ in rows], reader)
+        pages = await self.post_pages([post.id for post, _ in rows], reader)
         by_author: dict[int, list[RecentPost]] = defaultdict(list)
         for post, thread in rows:
             on_thread = thread_tags.get(thread.id, [])
