@@ -87,7 +87,7 @@ def install(settings: Settings, db: Database, extensions: Extensions) -> Install
     return Installed(
         route_handlers=[router],
         # Flags first: a crisis flag must never wait behind the classifier.
-        subscribers=[FlagRaiser(db), ClassifierSubscriber(db, holder)],
+        subscribers=[FlagRaiser(db), ClassifierSubscriber(db, holder), *FlagRaiser.alert_subscribers(db, settings)],
         health_checks={"classifier": holder.health},
         status_lines=status_lines,
         admin_links=[("Moderation settings", "/admin/moderation")],
