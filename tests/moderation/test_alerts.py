@@ -42,7 +42,7 @@ class Inbox:
     def __init__(self) -> None:
         self.messages: list[tuple[list[str], email.message.Message]] = []
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd's name)
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.messages.append((list(envelope.rcpt_tos), email.message_from_bytes(envelope.content)))
         return "250 OK"
 
@@ -64,7 +64,7 @@ def webhook() -> Iterator[tuple[list[dict[str, Any]], str]]:
     received: list[dict[str, Any]] = []
 
     class Receiver(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+        def do_POST(self) -> None:
             raw = self.rfile.read(int(self.headers.get("content-length") or 0))
             received.append({"path": self.path, "type": self.headers.get("content-type"), "raw": raw,
                              "json": json.loads(raw)})
@@ -106,8 +106,8 @@ async def live_forum(settings: Any, smtp_url: str | None, hook: str | None,
         yield api
 
 
-async def until(condition: Any, timeout: float = WITHIN * 2) -> None:
-    deadline = time.monotonic() + timeout
+async def until(condition: Any, seconds: float = WITHIN * 2) -> None:
+    deadline = time.monotonic() + seconds
     while not condition():
         if time.monotonic() > deadline:
             return

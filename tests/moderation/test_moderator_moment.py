@@ -133,7 +133,8 @@ async def test_the_crisis_card_lists_the_authors_recent_posts_through_the_modera
     own = await forum.thread("rowan", "Small wins", "I made tea and sat outside for ten minutes today.")
     other = await forum.thread("ash", "Anyone else awake?")
     warned = await forum.api.post(f"/api/v1/threads/{other['id']}/posts", as_="rowan",
-                                  json={"body": "I slipped last week and didn't tell anyone.", "warnings": ["self-harm"]})
+                                  json={"body": "I slipped last week and didn't tell anyone.",
+                                        "warnings": ["self-harm"]})
     hidden = await forum.api.post(f"/api/v1/threads/{other['id']}/posts", as_="rowan",
                                   json={"body": "Skipped every meal again.", "warnings": ["eating-difficulties"]})
     assert warned.status_code == hidden.status_code == 201
@@ -192,7 +193,8 @@ def test_highlighting_marks_words_in_the_text_only_and_never_unescapes_anything(
 async def test_moderators_see_the_urgent_count_in_their_header_and_members_never_do(forum, people, sam, cal) -> None:
     thread = await forum.thread("ash", "Anyone else awake?")
     await crisis_post(forum, thread["id"])
-    await crisis_post(forum, thread["id"], author="cal", body="I have the pills ready and I'm going to take them all tonight.")
+    await crisis_post(forum, thread["id"], author="cal",
+                      body="I have the pills ready and I'm going to take them all tonight.")
     await forum.report("cal", (await forum.reply("ash", thread["id"], KIND))["id"], "spam")  # waiting, not urgent
 
     home = (await sam.get("/")).text
