@@ -39,11 +39,13 @@ from forum.discussions.api import DiscussionApi
 from forum.discussions.pages import DiscussionPages
 from forum.errors import ForumError
 from forum.hooks import Extensions, Installed
+from forum.safety.model import SafetyModel
 from forum.sessions import QuietSessionConfig
 from forum.settings import Settings, get_settings
 from forum.templating import configure_environment
 from forum.warnings.api import WarningApi
 from forum.warnings.pages import WarningPages
+from forum.warnings.suggest import WarningSuggester
 from forum.web import (
     forum_error_handler,
     http_error_handler,
@@ -70,12 +72,14 @@ class Composition:
 
     @property
     def status_lines(self) -> list[str]:
-        return [line for p in self.parts for line in p.status_lines]
+        return [*self.extensions.safety_report(), *(line for p in self.parts for line in p.status_lines)]
 
 
 def compose(settings: Settings, db: Database) -> Composition:
     """Lets moderation and search register their checks, subscribers, pages and health checks."""
-    composition = Composition()
+    safety = SafetyModel(settings.safety_model)
+    suggester = WarningSuggester.load(settings.data_dir) if safety.wanted else WarningSuggester.rules_only()
+    composition = Composition(Extensions(safety=safety, suggester=suggester))
     for name in PLUGIN_PACKAGES:
         try:
             module = importlib.import_module(f"{name}.plugin")
@@ -173,6 +177,8 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        # The safety model loads now, before the first request, so nobody's post waits for torch to import.
+        await composition.extensions.safety.start()
         for line in composition.status_lines:
             log.info(line)
         stop = asyncio.Event()

@@ -134,7 +134,8 @@ def worker(once: bool) -> None:
     async def run() -> None:
         database = Database(settings)
         composition = compose(settings, database)
-        for line in composition.status_lines:
+        # The worker never reads the safety model (it runs at submission, in the web process).
+        for line in (line for part in composition.parts for line in part.status_lines):
             logging.getLogger("forum").info(line)
         outbox = OutboxWorker(database, composition.subscribers)
         try:
@@ -177,6 +178,7 @@ def doctor() -> None:
             ok = False
             click.echo(f"database: NOT WORKING ({kind}): {exc}")
         composition = compose(settings, database)
+        await composition.extensions.safety.start()
         for line in composition.status_lines:
             click.echo(line)
         for part in composition.parts:
@@ -196,6 +198,39 @@ def doctor() -> None:
     run_sync(run())
     if not ok:
         sys.exit(1)
+
+
+@main.group()
+def safety() -> None:
+    """The safety model under the crisis check and the warning suggester."""
+
+
+@safety.command("train")
+@click.option("--ship", is_flag=True,
+              help="Write the heads into the package (for developers committing a new corpus), "
+                   "instead of FORUM_DATA_DIR/safety/.")
+def safety_train(ship: bool) -> None:
+    """Rebuild the crisis and warning heads from the labelled corpora (deterministic, a minute or two)."""
+    from forum.safety.model import SafetyModel
+    from forum.warnings import suggest, training
+    from moderation import crisis_model
+
+    settings = _settings()
+    model = SafetyModel(settings.safety_model if settings.safety_model != "off" else None)
+    status = model.load()
+    click.echo(status.line)
+    if model.embedder is None:
+        raise click.ClickException("The heads can only be trained with the embedding model loaded.")
+    for name, trainer, shipped in (("crisis check", crisis_model.train, crisis_model.SHIPPED_HEADS),
+                                   ("warning suggestions", training.train, suggest.SHIPPED_HEADS)):
+        click.echo(f"training the {name} heads…")
+        heads, meta = trainer(model.embedder)
+        path = shipped if ship else settings.data_dir / "safety" / shipped.name
+        heads.save(path)
+        click.echo(f"  {meta['examples']} examples ({meta['train']} to train, {meta['development']} to choose "
+                   f"thresholds); wrote {path}")
+        click.echo(f"  thresholds: {', '.join(f'{k} {v:.2f}' for k, v in heads.thresholds.items())}")
+        click.echo(f"  development figures: {meta['development_figures']}")
 
 
 def _redacted(url: str) -> str:

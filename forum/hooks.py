@@ -13,6 +13,8 @@ from typing import Any, Protocol
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum.accounts.models import Member
+from forum.safety.model import SafetyModel, TextAnalysis
+from forum.warnings.suggest import Suggestion, WarningSuggester
 
 
 @dataclass(frozen=True)
@@ -23,16 +25,24 @@ class InlineFinding:
     category: str
     matched: tuple[str, ...] = ()
     show_crisis_resources: bool = False
+    # Warnings the forum itself adds to the post, so readers who asked to be warned are ("added by the forum").
+    add_warnings: tuple[str, ...] = ()
+    # What decided it: "rules", "model" or "rules+model" (shown to moderators, kept in the event).
+    source: str = "rules"
 
     def as_dict(self) -> dict[str, Any]:
         return {"check": self.check, "category": self.category, "matched": list(self.matched),
-                "show_crisis_resources": self.show_crisis_resources}
+                "show_crisis_resources": self.show_crisis_resources, "add_warnings": list(self.add_warnings),
+                "source": self.source}
 
 
 class InlineCheck(Protocol):
     name: str
 
-    def check(self, text: str) -> InlineFinding | None: ...
+    def check(self, text: str, analysis: TextAnalysis | None, suggestions: list[Suggestion]) -> InlineFinding | None:
+        """``analysis`` is the post's embeddings, or None when the safety model is not loaded (rules only);
+        ``suggestions`` are the content warnings the suggester found (a check may add some of them)."""
+        ...
 
 
 CrisisResourcesProvider = Callable[[AsyncSession], Awaitable[list[dict[str, Any]]]]
@@ -40,14 +50,42 @@ CrisisResourcesProvider = Callable[[AsyncSession], Awaitable[list[dict[str, Any]
 PostPolicy = Callable[[AsyncSession, Member], Awaitable[str]]
 
 
+@dataclass(frozen=True)
+class Assessment:
+    """What the fast checks make of a text at submission: warning suggestions and inline findings."""
+
+    suggestions: list[Suggestion]
+    findings: list[InlineFinding]
+
+    @property
+    def crisis(self) -> bool:
+        return any(f.show_crisis_resources for f in self.findings)
+
+    @property
+    def forum_warnings(self) -> list[str]:
+        return list(dict.fromkeys(slug for f in self.findings for slug in f.add_warnings))
+
+
 @dataclass
 class Extensions:
     inline_checks: list[InlineCheck] = field(default_factory=list)
     crisis_resources: CrisisResourcesProvider | None = None
     post_policy: PostPolicy | None = None
+    safety: SafetyModel = field(default_factory=lambda: SafetyModel("off"))
+    suggester: WarningSuggester = field(default_factory=WarningSuggester.rules_only)
+    # What each check on the safety model runs on, in plain words; asked once the model has loaded.
+    safety_lines: list[Callable[[], str]] = field(default_factory=list)
 
-    def run_checks(self, text: str) -> list[InlineFinding]:
-        return [f for c in self.inline_checks if (f := c.check(text)) is not None]
+    def safety_report(self) -> list[str]:
+        """For the start-up log, `forum doctor` and /admin."""
+        return [self.safety.status.line, self.suggester.describe(self.safety), *(line() for line in self.safety_lines)]
+
+    async def assess(self, text: str) -> Assessment:
+        """Embed once (off the event loop), then let the suggester and every inline check read it."""
+        analysis = await self.safety.analyse(text)
+        suggestions = self.suggester.suggest(text, analysis)
+        return Assessment(suggestions, [f for c in self.inline_checks
+                                        if (f := c.check(text, analysis, suggestions)) is not None])
 
     async def resources(self, session: AsyncSession) -> list[dict[str, Any]]:
         return await self.crisis_resources(session) if self.crisis_resources else []

@@ -11,7 +11,7 @@ from markupsafe import Markup
 
 from forum.discussions.cache import PageCache
 from forum.discussions.models import REACTION_LABELS
-from forum.warnings.services import GENTLE_CHOICES, Tag
+from forum.warnings.services import GENTLE_CHOICES, Tag, TagSource
 
 if TYPE_CHECKING:
     from forum.discussions.services import PostView
@@ -58,11 +58,17 @@ def warning_names(tags: list[Tag]) -> str:
     return listing([in_sentence(t.text) for t in tags])
 
 
+_ADDED_BY = {TagSource.AUTHOR: "the author", TagSource.MODERATOR: "a moderator", TagSource.FORUM: "the forum"}
+
+
+def added_by(tag: Tag) -> str:
+    """Who a reader is told added a warning: "the forum" when the crisis check did."""
+    return _ADDED_BY[tag.source]
+
+
 def who_added(tags: list[Tag]) -> str:
-    by_moderator = sum(1 for t in tags if t.by_moderator)
-    if by_moderator == len(tags):
-        return "added by a moderator"
-    return "added by the author and a moderator" if by_moderator else "added by the author"
+    """"added by the author and the forum": everyone who added these warnings, in a fixed order."""
+    return "added by " + listing([who for source, who in _ADDED_BY.items() if any(t.source is source for t in tags)])
 
 
 # Cached posts are rendered with this in place of the reader's CSRF field, swapped on the way out.
@@ -97,7 +103,7 @@ def configure_environment(engine: object) -> None:
     env: Environment = engine.engine  # type: ignore[attr-defined]
     env.filters.update(ago=ago, plural=plural, listing=listing)
     env.globals.update(REACTION_LABELS=REACTION_LABELS, GENTLE_CHOICES=GENTLE_CHOICES,
-                       warning_names=warning_names, who_added=who_added,
+                       warning_names=warning_names, who_added=who_added, added_by=added_by,
                        post_article=post_article)
     # Templates don't change while the forum runs; skipping the mtime check saves a stat() per include.
     env.auto_reload = False

@@ -18,30 +18,66 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum.db.engine import Database
 from forum.hooks import Extensions, InlineFinding, Installed
+from forum.safety.model import TextAnalysis
 from forum.settings import Settings
+from forum.warnings.suggest import Suggestion
 from moderation.admin import active_resources
 from moderation.classifying import ClassifierHolder
-from moderation.crisis import CrisisCheck
+from moderation.crisis import CrisisCategory, CrisisCheck
+from moderation.crisis_model import CrisisModel, combine
 from moderation.policy import premoderation_policy
 from moderation.subscribers import ClassifierSubscriber, FlagRaiser
 
 log = logging.getLogger("moderation")
 
 
+# The warning the forum adds when the crisis check fires, so a reader who asked to be warned about
+# it is: the suggester's own pick among these when it made one, else the first.
+FORUM_WARNINGS: dict[CrisisCategory, tuple[str, ...]] = {
+    "intent": ("suicide", "self-harm"),
+    "in_progress": ("suicide", "self-harm"),
+    "passive": ("suicide", "self-harm"),
+    "danger": ("violence", "domestic-violence", "sexual-violence", "suicide", "self-harm"),
+}
+
+
+def forum_warnings(category: CrisisCategory, suggestions: list[Suggestion]) -> tuple[str, ...]:
+    allowed = FORUM_WARNINGS[category]
+    picked = tuple(s.slug for s in suggestions if s.slug in allowed)
+    return picked or allowed[:1]
+
+
 class CrisisInlineCheck:
-    """The forum's InlineCheck protocol over the crisis-language check."""
+    """The forum's InlineCheck protocol over the crisis check: the rules, and the model when loaded."""
 
     name = "crisis"
 
-    def __init__(self) -> None:
-        self._check = CrisisCheck()
+    def __init__(self, model: CrisisModel | None = None) -> None:
+        self._rules = CrisisCheck()
+        self.model = model
 
-    def check(self, text: str) -> InlineFinding | None:
-        signal = self._check.check(text)
+    def check(self, text: str, analysis: TextAnalysis | None,
+              suggestions: list[Suggestion]) -> InlineFinding | None:
+        by_model = self.model.signal(analysis) if self.model is not None and analysis is not None else None
+        signal, source = combine(self._rules.check(text), by_model)
         if signal is None:
             return None
         return InlineFinding(check="crisis", category=signal.category, matched=tuple(signal.matched),
-                             show_crisis_resources=True)
+                             show_crisis_resources=True, add_warnings=forum_warnings(signal.category, suggestions),
+                             source=source)
+
+
+def crisis_status(model: CrisisModel | None, why: str, extensions: Extensions) -> str:
+    """What the crisis check runs on, in plain words (refreshed once the safety model has loaded)."""
+    if model is None:
+        return f"crisis check: its rules only ({why})"
+    embedder = extensions.safety.embedder
+    if embedder is None:
+        return f"crisis check: its rules only ({extensions.safety.status.reason})"
+    if embedder.fingerprint != model.heads.model_fingerprint:
+        return ("crisis check: its rules only (its trained heads were made for another embedding model; "
+                "run `forum safety train`)")
+    return f"crisis check: its rules and the model (thresholds {model.heads.thresholds})"
 
 
 def seed_resources() -> list[dict[str, Any]]:
@@ -71,9 +107,16 @@ def install(settings: Settings, db: Database, extensions: Extensions) -> Install
     from moderation.api import ModerationApi
     from moderation.pages import AdminModerationPages, MemberModerationPages, ModeratorPages
 
-    extensions.inline_checks.append(CrisisInlineCheck())
+    try:
+        crisis_model: CrisisModel | None = CrisisModel.load(settings.data_dir) if extensions.safety.wanted else None
+        why = "FORUM_SAFETY_MODEL=off"
+    except (OSError, ValueError, KeyError) as exc:
+        log.error("could not read the crisis heads: %s", exc)
+        crisis_model, why = None, f"its trained heads could not be read: {exc}"
+    extensions.inline_checks.append(CrisisInlineCheck(crisis_model))
     extensions.crisis_resources = crisis_resources
     extensions.post_policy = premoderation_policy
+    extensions.safety_lines.append(lambda: crisis_status(crisis_model, why, extensions))
 
     status_lines: list[str] = []
     holder = ClassifierHolder(settings, status_lines)

@@ -55,7 +55,7 @@ class SearchService:
         number = clean_page(page)
         # Someone searching for words of crisis may be in one: resources come first, whatever
         # the search engine says (even when it is down).
-        findings = self.extensions.run_checks(query) if query else []
+        findings = (await self.extensions.assess(query)).findings if query else []
         resources = (await self.extensions.resources(self.session)
                      if any(f.show_crisis_resources for f in findings) else [])
         outcome = SearchOutcome(query, chosen, number, None, resources)

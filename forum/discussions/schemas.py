@@ -56,7 +56,7 @@ def warning_input(slugs: list[str] | None, other: str | None) -> WarningInput | 
 
 
 def tag_json(tag: Tag) -> dict[str, Any]:
-    return {"slug": tag.slug, "label": tag.text, "added_by": "moderator" if tag.by_moderator else "author"}
+    return {"slug": tag.slug, "label": tag.text, "added_by": tag.source.value}
 
 
 def topic_json(topic: TopicView) -> dict[str, Any]:

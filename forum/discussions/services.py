@@ -29,7 +29,7 @@ from forum.hooks import Extensions, InlineFinding
 from forum.outbox.events import POST_CREATED, POST_DELETED, POST_EDITED, THREAD_CHANGED, emit
 from forum.warnings.models import Mode
 from forum.warnings.services import Tag, WarningInput, WarningService
-from forum.warnings.suggest import Suggestion, suggest_warnings
+from forum.warnings.suggest import Suggestion
 from forum.warnings.visibility import Reader, anonymous, decide, visible_posts, visible_threads
 
 POSTS_PER_PAGE = 20
@@ -111,7 +111,7 @@ class PostView:
         """Everything a rendered post shows but the time and the reader, as one string (its hash is
         kept, so the cache of rendered posts in forum/templating.py looks it up in a step)."""
         return repr((self.id, self.author, self.author_id, self.created_at, self.edited_at, self.status, self.mode,
-                     self.removal_reason, [(t.slug, t.text, t.by_moderator) for t in self.tags],
+                     self.removal_reason, [(t.slug, t.text, t.by_moderator, t.by_forum) for t in self.tags],
                      sorted(self.reactions.items()), sorted(self.mine), self.can_edit,
                      hashlib.blake2b(self.body_html.encode(), digest_size=16).hexdigest()))
 
@@ -443,7 +443,8 @@ class DiscussionService:
         body = _check_body(body, errors)
         if errors:
             raise Invalid("Nothing to preview yet.", errors)
-        return Preview(render_markdown(body), suggest_warnings(body), self.extensions.run_checks(body))
+        assessment = await self.extensions.assess(body)
+        return Preview(render_markdown(body), assessment.suggestions, assessment.findings)
 
     async def create_thread(self, member: Member | None, topic_slug: str, title: str, body: str,
                             warnings: WarningInput = WarningInput()) -> Submitted:
@@ -462,7 +463,9 @@ class DiscussionService:
         # Warnings on the opening post cover the whole thread, title included.
         await self.warnings.set_thread_tags(thread.id, warnings, author, by_moderator=False)
         post = await self._store_post(author, thread, body, status, is_opening=True)
-        findings = self.extensions.run_checks(f"{title}\n{body}")
+        assessment = await self.extensions.assess(f"{title}\n{body}")
+        await self.warnings.add_forum_thread_tags(thread.id, assessment.forum_warnings)
+        findings = assessment.findings
         emit(self.session, POST_CREATED, post_id=post.id, thread_id=thread.id, author_id=author.id,
              findings=[f.as_dict() for f in findings])
         await self.session.commit()
@@ -486,7 +489,9 @@ class DiscussionService:
         if status == "published":
             thread.reply_count += 1
             thread.last_activity_at = utcnow()
-        findings = self.extensions.run_checks(body)
+        assessment = await self.extensions.assess(body)
+        await self.warnings.add_forum_post_tags(post.id, assessment.forum_warnings)
+        findings = assessment.findings
         emit(self.session, POST_CREATED, post_id=post.id, thread_id=thread.id, author_id=author.id,
              findings=[f.as_dict() for f in findings])
         await self.session.commit()
@@ -526,11 +531,14 @@ class DiscussionService:
             raise Invalid("Your changes need another look.", errors)
         by_moderator = editor.id != post.author_id
         findings: list[InlineFinding] = []
+        forum_warnings: list[str] = []
         if body is not None and body != post.body_source:
             post.body_source = body
             post.body_html = render_markdown(body)
             post.edited_at = utcnow()
-            findings = self.extensions.run_checks(body)
+            assessment = await self.extensions.assess(body)
+            findings = assessment.findings
+            forum_warnings = assessment.forum_warnings
         if title is not None and post.is_opening and title != thread.title:
             thread.title = title
             post.edited_at = utcnow()
@@ -539,6 +547,11 @@ class DiscussionService:
                 await self.warnings.set_thread_tags(thread.id, warnings, editor, by_moderator)
             else:
                 await self.warnings.set_post_tags(post.id, warnings, editor, by_moderator)
+        if forum_warnings and not by_moderator:  # a moderator's edit never re-adds what a moderator removed
+            if post.is_opening:
+                await self.warnings.add_forum_thread_tags(thread.id, forum_warnings)
+            else:
+                await self.warnings.add_forum_post_tags(post.id, forum_warnings)
         emit(self.session, POST_EDITED, post_id=post.id, thread_id=thread.id, author_id=post.author_id,
              findings=[f.as_dict() for f in findings], by_moderator=by_moderator)
         if post.is_opening:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from forum.db.base import BigIntAuditBase, DefaultBase
@@ -31,6 +31,8 @@ class _Tag:
     warning_id: Mapped[int] = mapped_column(ForeignKey("content_warnings.id", ondelete="CASCADE"), primary_key=True)
     added_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"), default=None)
     by_moderator: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Added by the forum itself: the crisis check fired, so readers who asked to be warned are.
+    by_forum: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     note: Mapped[str | None] = mapped_column(String(120), default=None)
 
 

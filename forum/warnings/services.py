@@ -7,6 +7,7 @@ import time
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -49,6 +50,14 @@ GENTLE_CHOICES = {"hour": "For an hour", "today": "For today", "off-switch": "Un
 FOREVER = dt.datetime(2999, 1, 1, tzinfo=dt.UTC)
 
 
+class TagSource(StrEnum):
+    """Who put a warning on content (the API's ``added_by``)."""
+
+    AUTHOR = "author"
+    MODERATOR = "moderator"
+    FORUM = "forum"  # the crisis check fired
+
+
 @dataclass(frozen=True)
 class Tag:
     """A warning as shown on content: which one, in whose words, and who added it."""
@@ -58,6 +67,11 @@ class Tag:
     label: str
     note: str | None
     by_moderator: bool
+    by_forum: bool = False
+
+    @property
+    def source(self) -> TagSource:
+        return TagSource.MODERATOR if self.by_moderator else TagSource.FORUM if self.by_forum else TagSource.AUTHOR
 
     @property
     def text(self) -> str:
@@ -217,8 +231,8 @@ class WarningService:
         """Makes the tags on a thread or post what `by` asked for, with three things kept:
 
         a tag already there keeps who added it (a moderator adding one doesn't make the author's
-        theirs); a tag a moderator added stays until a moderator removes it; and a retired warning
-        already there stays (it can't be chosen again, so an edit form can't offer it)."""
+        theirs); a tag a moderator or the forum added stays until a moderator removes it; and a
+        retired warning already there stays (it can't be chosen again, so an edit form can't offer it)."""
         rows = (await self.session.execute(
             select(table, ContentWarning.retired).join(ContentWarning, ContentWarning.id == table.warning_id)
             .where(getattr(table, owner) == owner_id))).all()
@@ -226,7 +240,7 @@ class WarningService:
         resolved = await self.resolve(wanted, already=existing.keys())
         chosen = {warning.id for warning, _ in resolved}
         for warning_id, (row, retired) in existing.items():
-            if warning_id not in chosen and not retired and (by_moderator or not row.by_moderator):
+            if warning_id not in chosen and not retired and (by_moderator or not (row.by_moderator or row.by_forum)):
                 await self.session.delete(row)
         for warning, note in resolved:
             if warning.id in existing:
@@ -234,6 +248,26 @@ class WarningService:
             else:
                 self.session.add(table(**{owner: owner_id}, warning_id=warning.id, note=note, added_by_id=by.id,
                                        by_moderator=by_moderator))
+
+    async def add_forum_thread_tags(self, thread_id: int, slugs: Sequence[str]) -> None:
+        await self._add_forum_tags(ThreadWarning, "thread_id", thread_id, slugs)
+
+    async def add_forum_post_tags(self, post_id: int, slugs: Sequence[str]) -> None:
+        await self._add_forum_tags(PostWarning, "post_id", post_id, slugs)
+
+    async def _add_forum_tags(self, table: Any, owner: str, owner_id: int, slugs: Sequence[str]) -> None:
+        """The forum's own warnings (the crisis check fired): added beside the author's, never replacing them.
+        A slug the community has retired or renamed away is skipped; a tag already there is left as it is."""
+        if not slugs:
+            return
+        await self.session.flush()
+        warnings = (await self.session.execute(select(ContentWarning.id).where(
+            ContentWarning.slug.in_(slugs), ContentWarning.retired.is_(False)))).scalars().all()
+        present = set((await self.session.execute(
+            select(table.warning_id).where(getattr(table, owner) == owner_id))).scalars())
+        for warning_id in warnings:
+            if warning_id not in present:
+                self.session.add(table(**{owner: owner_id}, warning_id=warning_id, by_forum=True))
 
     async def thread_tags(self, thread_ids: Sequence[int]) -> dict[int, list[Tag]]:
         return await self._tags(ThreadWarning, ThreadWarning.thread_id, thread_ids)
@@ -247,11 +281,12 @@ class WarningService:
         if not ids:
             return result
         rows = await self.session.execute(
-            select(key, ContentWarning.id, ContentWarning.slug, ContentWarning.label, table.note, table.by_moderator)
+            select(key, ContentWarning.id, ContentWarning.slug, ContentWarning.label, table.note, table.by_moderator,
+                   table.by_forum)
             .join(ContentWarning, ContentWarning.id == table.warning_id)
             .where(key.in_(ids)).order_by(ContentWarning.position))
-        for owner, wid, slug, label, note, by_mod in rows:
-            result[owner].append(Tag(wid, slug, label, note, by_mod))
+        for owner, wid, slug, label, note, by_mod, by_forum in rows:
+            result[owner].append(Tag(wid, slug, label, note, by_mod, by_forum))
         return result
 
     # --- administration ------------------------------------------------------------------

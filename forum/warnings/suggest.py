@@ -1,11 +1,17 @@
-"""Suggest content warnings for a draft post from a curated word list.
+"""Suggest content warnings for a draft post: a curated word list, and a model that reads meaning.
+
+Two layers. The word list (``LEXICON``) is exact and explainable: it names the words that made it
+ask. Under it, small per-warning heads on the post's sentence embeddings (forum/safety) catch
+content described by what happened rather than by its name ("got the razor out again after
+dinner"); a suggestion only the model made quotes the sentence that made it ask. Without the
+model (not installed, or FORUM_SAFETY_MODEL=off) the word list works alone.
 
 The suggester only *suggests*: the author (or a moderator) decides. So it leans towards asking
 ("this looks like it mentions self-harm, add a warning?") over staying quiet, but it must not nag
 about everyday words: "cut the grass", "diet coke", "my phone died" and "this exam is killing me"
 should pass without a prompt.
 
-Tagging rules, which the labelled examples in tests/data/warning_suggestions.jsonl follow too:
+Tagging rules, which the labelled examples in forum/warnings/data/corpus/seed.jsonl follow too:
 
 * A topic is present when the post talks about it, whatever the stance: "I didn't cut last night",
   "six months sober" and "he never hit me" are about self-harm, drinking and hitting. Negation
@@ -38,11 +44,22 @@ innocent, prefer a phrase ("urge to cut") over the bare word, or add the innocen
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
+from forum.safety.heads import Heads, heads_path
+from forum.safety.model import SafetyModel, TextAnalysis
 from forum.warnings.taxonomy import SEED_SLUGS
+
+log = logging.getLogger("forum.warnings")
+HEADS_NAME = "warning_heads"
+SHIPPED_HEADS = Path(__file__).parent / "data" / f"{HEADS_NAME}.json"
+CORPUS = Path(__file__).parent / "data" / "corpus"
+# A model-only suggestion quotes at most this much of the sentence that made it ask.
+EXCERPT_WORDS = 10
 
 MAX_MATCHED = 5
 
@@ -458,3 +475,53 @@ def suggest_warnings(text: str) -> list[Suggestion]:
             if slug in found and other not in found:
                 found[other] = found[slug]
     return [Suggestion(slug, _distinct_words(text, found[slug])) for slug in SEED_SLUGS if slug in found]
+
+
+def _excerpt(unit: str) -> str:
+    words = unit.split()
+    return " ".join(words[:EXCERPT_WORDS]) + ("…" if len(words) > EXCERPT_WORDS else "")
+
+
+class WarningSuggester:
+    """The word list plus, when the safety model is loaded, the per-warning heads."""
+
+    def __init__(self, heads: Heads | None, status: str) -> None:
+        self.heads = heads
+        self.status = status
+
+    @classmethod
+    def rules_only(cls, why: str = "the safety model is off") -> WarningSuggester:
+        return cls(None, f"warning suggestions: the word list only ({why})")
+
+    @classmethod
+    def load(cls, data_dir: Path | None) -> WarningSuggester:
+        path = heads_path(HEADS_NAME, SHIPPED_HEADS, data_dir)
+        try:
+            heads = Heads.load(path)
+        except (OSError, ValueError, KeyError) as exc:
+            log.error("could not read the warning heads at %s: %s", path, exc)
+            return cls.rules_only(f"the trained heads at {path} could not be read: {exc}")
+        return cls(heads, f"warning suggestions: the word list and the model ({len(heads.classes)} heads from {path})")
+
+    def describe(self, safety: SafetyModel) -> str:
+        if self.heads is None:
+            return self.status
+        if safety.embedder is None:
+            return f"warning suggestions: the word list only ({safety.status.reason})"
+        if safety.embedder.fingerprint != self.heads.model_fingerprint:
+            return ("warning suggestions: the word list only (the trained heads were made for another embedding "
+                    "model; run `forum safety train`)")
+        return self.status
+
+    def suggest(self, text: str, analysis: TextAnalysis | None) -> list[Suggestion]:
+        """Suggestions in taxonomy order: the word list's, then the model's for what the words missed."""
+        found = {s.slug: s for s in suggest_warnings(text)}
+        if self.heads is not None and analysis is not None and self.heads.fits(analysis):
+            for slug, score in self.heads.scores(analysis).items():
+                if slug not in found and score.probability >= self.heads.thresholds[slug]:
+                    found[slug] = Suggestion(slug, (_excerpt(score.unit),))
+            for slug, implied in IMPLIES.items():
+                for other in implied:
+                    if slug in found and other not in found:
+                        found[other] = Suggestion(other, found[slug].matched)
+        return [found[slug] for slug in SEED_SLUGS if slug in found]

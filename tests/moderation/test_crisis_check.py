@@ -1,6 +1,6 @@
 """Specification of the inline crisis-language check, plus a report over the labelled sentence set.
 
-The examples in the specification tests were written separately from tests/data/crisis_sentences.jsonl,
+The examples in the specification tests were written separately from moderation/data/crisis/seed_development.jsonl,
 so they also probe how far the patterns generalise beyond the set.
 """
 
@@ -17,7 +17,7 @@ from moderation import crisis
 from moderation.crisis import CrisisCheck, CrisisSignal, detect_crisis
 from moderation.resources import SEED_CRISIS_RESOURCES, SeedResource
 
-DATA = Path(__file__).parents[1] / "data" / "crisis_sentences.jsonl"
+DATA = Path(__file__).parents[2] / "moderation" / "data" / "crisis" / "seed_development.jsonl"
 REPORT = Path(__file__).parents[1] / ".reports" / "crisis_check.json"
 CRISIS_LABELS = ("intent", "in_progress", "danger", "passive")
 ALL_LABELS = (*CRISIS_LABELS, "past", "recovery", "figure_of_speech", "other_person", "neutral")

@@ -1,6 +1,6 @@
 """The crisis check on sentences its patterns were never tuned against.
 
-tests/data/crisis_holdout.jsonl was written after the patterns, by someone who had not read them,
+moderation/data/crisis/seed_holdout.jsonl was written after the patterns, by someone who had not read them,
 and must never be used to tune them: it is the honest estimate of how the check does on phrasings
 nobody anticipated. The labelled development set (test_crisis_check.py) says how it does on
 phrasings it was built from; this file says how far that generalises. Add new sentences here only
@@ -14,7 +14,7 @@ from pathlib import Path
 
 from moderation.crisis import detect_crisis
 
-DATA = Path(__file__).parents[1] / "data" / "crisis_holdout.jsonl"
+DATA = Path(__file__).parents[2] / "moderation" / "data" / "crisis" / "seed_holdout.jsonl"
 REPORT = Path(__file__).parents[1] / ".reports" / "crisis_holdout.json"
 URGENT = {"intent", "in_progress"}
 CRISIS = URGENT | {"danger", "passive"}

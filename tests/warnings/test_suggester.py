@@ -14,7 +14,7 @@ import pytest
 from forum.warnings.suggest import LEXICON, NOT_WHEN, Suggestion, _compile, suggest_warnings
 from forum.warnings.taxonomy import SEED_SLUGS, SEED_WARNINGS, SeedWarning
 
-DATA = Path(__file__).parents[1] / "data" / "warning_suggestions.jsonl"
+DATA = Path(__file__).parents[2] / "forum" / "warnings" / "data" / "corpus" / "seed.jsonl"
 REPORT = Path(__file__).parents[1] / ".reports" / "warning_suggester.json"
 
 EXPECTED_SLUGS = (
