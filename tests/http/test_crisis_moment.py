@@ -189,7 +189,7 @@ async def test_crisis_resources_keep_their_shape_in_every_answer_that_has_them(a
         resources = answer.json()["crisis_resources"]
         assert isinstance(resources, list) and len(resources) >= 9
         for r in resources:
-            assert OLD_KEYS <= set(r) and all(isinstance(r[k], str) for k in OLD_KEYS), r
+            assert set(r) >= OLD_KEYS and all(isinstance(r[k], str) for k in OLD_KEYS), r
             assert isinstance(r["phones"], list) and all(set(p) == {"number", "label", "tel"} for p in r["phones"])
             assert r["sms"] is None or {"number", "body", "href"} <= set(r["sms"])
             assert isinstance(r["primary"], bool) and isinstance(r["countries"], list)
@@ -286,3 +286,17 @@ async def test_a_visitor_sees_the_help_page_for_their_browser_s_country(api) -> 
     first = page.text.partition('<details class="other-countries big">')[0]
     assert "Lifeline Australia" in first and "tel:131114" in first
     await visitor.aclose()
+
+
+async def test_without_javascript_an_edit_that_worries_us_lands_on_the_panel_too(api) -> None:
+    await api.member("ash")
+    thread = await start_thread(api, "ash")
+    post_id = (await reply(api, "ash", thread["id"], body="A quiet day."))["id"]
+    await sign_in(api.client, "ash")
+
+    r = await form_post(api.client, f"/posts/{post_id}/edit", {"body": CRISIS})
+
+    assert r.headers["location"] == f"/threads/{thread['id']}#crisis-help"
+    assert 'id="crisis-help"' in (await api.client.get(r.headers["location"])).text
+    calm = await form_post(api.client, f"/posts/{post_id}/edit", {"body": "A quiet day, after all."})
+    assert calm.headers["location"] == f"/threads/{thread['id']}#post-{post_id}"
