@@ -96,7 +96,8 @@ async def test_the_crisis_card_shows_where_and_when_with_the_time_in_two_ways(fo
 async def test_the_thread_link_goes_to_the_page_the_post_is_on(forum, people, sam) -> None:
     thread = await forum.thread("ash", "A long thread")
     for n in range(20):  # the opening post and these fill page 1 and start page 2
-        await forum.reply("ash", thread["id"], f"Checking in, day {n}.")
+        filler = await forum.reply("ash", thread["id"], f"I tried the breathing exercise and it helped a bit ({n}).")
+        assert filler["crisis_resources"] is None, "the filler must not fire the crisis check"
     reply = await crisis_post(forum, thread["id"])
 
     card = card_html((await sam.get("/mod/queue")).text, reply["id"])
