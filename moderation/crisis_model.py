@@ -45,6 +45,10 @@ URGENT = frozenset({"intent", "in_progress"})
 # recall >= 0.95 (urgent) / 0.90 (danger, passive) at false alarms <= 0.10, so the development split
 # is held to a stricter false-alarm budget, leaving room for text written elsewhere.
 DEV_FALSE_ALARM_BUDGET = 0.08
+# Most posts on a forum are everyday ones ("morning all", "checking in, day 3", a long reply with tips):
+# a false alarm there is seen many times a day, so the calm examples in the corpus files named
+# *everyday* get a budget of their own.
+DEV_EVERYDAY_BUDGET = 0.02
 REGULARISATION = 8.0
 EXCERPT_WORDS = 14
 
@@ -108,6 +112,7 @@ class Scored:
     label: str
     rules: bool
     best: dict[str, float]
+    everyday: bool = False
 
 
 def _rates(rows: Sequence[Scored], thresholds: dict[str, float]) -> dict[str, float]:
@@ -117,8 +122,10 @@ def _rates(rows: Sequence[Scored], thresholds: dict[str, float]) -> dict[str, fl
         picked = [f for f, r in zip(fired, rows, strict=True) if r.label in labels]
         return sum(picked) / len(picked) if picked else 0.0
 
+    everyday = [f for f, r in zip(fired, rows, strict=True) if r.everyday and r.label not in CRISIS_CLASSES]
     return {"urgent_recall": rate(URGENT), "danger_recall": rate({"danger"}), "passive_recall": rate({"passive"}),
-            "false_alarms": rate(CALM_CLASSES), "other_person_fired": rate({"other_person"})}
+            "false_alarms": rate(CALM_CLASSES), "other_person_fired": rate({"other_person"}),
+            "everyday_false_alarms": sum(everyday) / len(everyday) if everyday else 0.0}
 
 
 def choose_thresholds(rows: Sequence[Scored]) -> tuple[dict[str, float], dict[str, float]]:
@@ -139,7 +146,9 @@ def choose_thresholds(rows: Sequence[Scored]) -> tuple[dict[str, float], dict[st
             best_t, best_v = thresholds[cls], value(thresholds)
             for t in grid:
                 trial = {**thresholds, cls: t}
-                if _rates(rows, trial)["false_alarms"] > DEV_FALSE_ALARM_BUDGET:
+                rates = _rates(rows, trial)
+                if (rates["false_alarms"] > DEV_FALSE_ALARM_BUDGET
+                        or rates["everyday_false_alarms"] > DEV_EVERYDAY_BUDGET):
                     continue
                 if (v := value(trial)) > best_v:
                     best_t, best_v = t, v
@@ -153,7 +162,8 @@ def score_rows(heads: Heads, examples: Sequence[Example],
     for example, (pieces, vectors) in zip(examples, embedded, strict=True):
         probs = heads.probabilities(vectors, pieces).max(axis=0)
         rows.append(Scored(example.labels[0], detect_crisis(example.text) is not None,
-                           {c: float(probs[heads.classes.index(c)]) for c in CRISIS_CLASSES}))
+                           {c: float(probs[heads.classes.index(c)]) for c in CRISIS_CLASSES},
+                           everyday="everyday" in example.source))
     return rows
 
 
@@ -172,6 +182,7 @@ def train(embedder: Embedder) -> tuple[Heads, dict[str, Any]]:
     meta = {
         "examples": len(examples), "train": len(train_set), "development": len(dev_set), "per_class": counts,
         "regularisation_C": REGULARISATION, "dev_false_alarm_budget": DEV_FALSE_ALARM_BUDGET,
+        "dev_everyday_budget": DEV_EVERYDAY_BUDGET,
         "development_figures": {k: round(v, 3) for k, v in figures.items()},
         "development_figures_rules_only": {k: round(v, 3) for k, v in rules_only.items()},
     }

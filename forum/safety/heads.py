@@ -87,10 +87,10 @@ class Heads:
             "meta": self.meta,
             "lexicon": None if self.lexicon is None else {
                 "terms": sorted(self.lexicon.vocabulary, key=self.lexicon.vocabulary.__getitem__),
-                "idf": [float(f"{v:.6g}") for v in self.lexicon.idf]},
-            # Six significant digits: far below what changes a decision, and the file stays small.
-            "intercept": [float(f"{v:.6g}") for v in self.intercept],
-            "coef": [[float(f"{v:.6g}") for v in row] for row in self.coef],
+                "idf": [float(f"{v:.5g}") for v in self.lexicon.idf]},
+            # Five significant digits: far below what changes a decision, and the file stays small.
+            "intercept": [float(f"{v:.5g}") for v in self.intercept],
+            "coef": [[float(f"{v:.5g}") for v in row] for row in self.coef],
         }
 
     def save(self, path: Path) -> None:

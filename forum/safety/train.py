@@ -22,6 +22,8 @@ from forum.safety.units import units
 SEED = 20261201
 # One text in five goes to the development split, on which thresholds are chosen.
 DEV_BUCKETS = 5
+# A word or pair of words becomes a feature when at least this many training texts use it.
+MIN_DF = 3
 
 
 @dataclass(frozen=True)
@@ -88,7 +90,7 @@ def embed_units(embedder: Embedder, examples: Sequence[Example]) -> list[tuple[l
 def training_features(embedder: Embedder, examples: Sequence[Example]) -> tuple[Lexicon, np.ndarray]:
     """The vocabulary (from the training split only) and each example's [embedding | TF-IDF] row."""
     texts = whole_texts(examples)
-    lexicon = Lexicon.fit(texts)
+    lexicon = Lexicon.fit(texts, min_df=MIN_DF)
     return lexicon, np.hstack([embedder.embed(texts), lexicon.transform(texts)])
 
 
