@@ -48,7 +48,7 @@ DEV_FALSE_ALARM_BUDGET = 0.08
 # Most posts on a forum are everyday ones ("morning all", "checking in, day 3", a long reply with tips):
 # a false alarm there is seen many times a day, so the calm examples in the corpus files named
 # *everyday* get a budget of their own.
-DEV_EVERYDAY_BUDGET = 0.02
+DEV_EVERYDAY_BUDGET = 0.03
 REGULARISATION = 8.0
 EXCERPT_WORDS = 14
 

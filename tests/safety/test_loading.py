@@ -115,8 +115,8 @@ def test_forum_doctor_says_when_the_model_cannot_load(settings, tmp_path: Path) 
     env = {**os.environ, "FORUM_DATA_DIR": str(settings.data_dir), "FORUM_DATABASE_URL": settings.database_url,
            "FORUM_SECRET_KEY": settings.secret_key, "FORUM_CLASSIFIER": "basic",
            "FORUM_SAFETY_MODEL": str(tmp_path / "missing")}
-    out = subprocess.run([str(Path(sys.executable).parent / "forum"), "doctor"], env=env, capture_output=True, text=True,
-                         timeout=120, check=False)
+    forum = str(Path(sys.executable).parent / "forum")
+    out = subprocess.run([forum, "doctor"], env=env, capture_output=True, text=True, timeout=120, check=False)
     text = out.stdout + out.stderr
     assert f"safety model: NOT LOADED: FORUM_SAFETY_MODEL={tmp_path / 'missing'} is not a folder" in text
     assert "crisis check: its rules only" in text

@@ -1,0 +1,173 @@
+"""Safety-model benchmark: what reading meaning costs a preview and a reply, and a worker's memory.
+
+Against real processes: `forum serve --workers 2` on SQLite, through the JSON API.
+
+1. Preview with both checks (POST /api/v1/posts/preview: the warning suggester and the crisis check,
+   one embedding of the post shared by both) at concurrency 4, p50 / p95. Every request sends a post
+   nobody sent before (a demo-community post with a fresh sentence), so no cached sentence helps.
+2. Posting a reply, one at a time, with the model and with FORUM_SAFETY_MODEL=off: p50 and the
+   difference (the issue's budget: no more than 25 ms slower).
+3. Resident memory (VmRSS) of each web worker once the model is loaded.
+
+    .venv/bin/python bench/safety_bench.py                 # about two minutes
+    .venv/bin/python bench/safety_bench.py --seconds 10
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import json
+import os
+import platform
+import random
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+FORUM = str(Path(sys.executable).parent / "forum")
+PASSWORD = "a-long-password-123"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def demo_posts() -> list[str]:
+    posts = []
+    for part in ("part_a", "part_b"):
+        data = json.loads((ROOT / "forum" / "demo" / "data" / f"{part}.json").read_text())
+        for thread in data["threads"]:
+            posts.extend(p["body"] if isinstance(p, dict) else p for p in thread["posts"])
+    return posts
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def children(pid: int) -> list[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(p) for p in path.read_text().split()] if path.exists() else []
+
+
+class Server:
+    def __init__(self, safety_model: str | None) -> None:
+        self.dir = tempfile.mkdtemp(prefix="haven-safety-bench-")
+        self.port = free_port()
+        self.env = {**os.environ, "FORUM_DATA_DIR": self.dir, "FORUM_RATE_LIMITS": "off",
+                    "FORUM_DATABASE_URL": f"sqlite+aiosqlite:///{self.dir}/forum.db", "FORUM_CLASSIFIER": "basic",
+                    "FORUM_FAST_PASSWORD_HASHING": "1", "FORUM_WORKER_IN_PROCESS": "0", "HF_HUB_OFFLINE": "1"}
+        if safety_model:
+            self.env["FORUM_SAFETY_MODEL"] = safety_model
+        self.base = f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> Server:
+        subprocess.run([FORUM, "db", "upgrade"], env=self.env, check=True, capture_output=True)
+        self.proc = subprocess.Popen([FORUM, "serve", "--port", str(self.port), "--workers", "2"], env=self.env,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        for _ in range(240):
+            try:
+                if httpx.get(f"{self.base}/readyz", timeout=1).status_code == 200 and len(children(self.proc.pid)) >= 2:
+                    time.sleep(2)  # both workers finished loading the model
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.5)
+        raise RuntimeError("forum serve did not come up")
+
+    def __exit__(self, *exc: object) -> None:
+        os.killpg(self.proc.pid, signal.SIGTERM)
+        self.proc.wait(timeout=30)
+
+    def token(self, name: str) -> str:
+        httpx.post(f"{self.base}/api/v1/auth/register", json={"username": name, "password": PASSWORD})
+        r = httpx.post(f"{self.base}/api/v1/auth/token", json={"username": name, "password": PASSWORD})
+        return r.json()["token"]
+
+
+async def timed_calls(base: str, token: str, path: str, bodies: itertools.cycle, seconds: float,
+                      concurrency: int) -> list[float]:
+    latencies: list[float] = []
+    until = time.perf_counter() + seconds
+    headers = {"Authorization": f"Bearer {token}"}
+
+    async def one(client: httpx.AsyncClient) -> None:
+        while time.perf_counter() < until:
+            started = time.perf_counter()
+            r = await client.post(path, json={"body": next(bodies)}, headers=headers)
+            if r.status_code >= 400:
+                raise RuntimeError(f"{path}: {r.status_code} {r.text[:200]}")
+            latencies.append((time.perf_counter() - started) * 1000)
+
+    async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+        await asyncio.gather(*(one(client) for _ in range(concurrency)))
+    return latencies
+
+
+def fresh_posts(posts: list[str]) -> itertools.cycle:
+    rng = random.Random(1)
+
+    def gen():
+        n = 0
+        while True:
+            n += 1
+            yield f"{rng.choice(posts)}\n\nAnyway, that was day {n} of {rng.randint(1, 10**9)}."
+
+    return gen()  # type: ignore[return-value]
+
+
+def reply_p50(server: Server, seconds: float, posts: list[str]) -> float:
+    token = server.token("replier")
+    r = httpx.post(f"{server.base}/api/v1/topics/anxiety/threads", headers={"Authorization": f"Bearer {token}"},
+                   json={"title": "Benchmark thread", "body": "Hello all.", "warnings": []})
+    r.raise_for_status()
+    thread = r.json()["id"]
+    latencies = asyncio.run(timed_calls(server.base, token, f"/api/v1/threads/{thread}/posts", fresh_posts(posts),
+                                        seconds, 1))
+    return percentile(latencies, 0.5)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=30)
+    args = parser.parse_args()
+    posts = demo_posts()
+    print(f"{platform.node()}, {os.cpu_count()} CPUs, {time.strftime('%Y-%m-%d %H:%M')}")
+    with Server(None) as server:
+        subprocess.run([FORUM, "demo"], env=server.env, check=True, capture_output=True)
+        workers = children(server.proc.pid)
+        print("web worker RSS with the model loaded: " + ", ".join(f"{rss_mb(p):.0f} MB" for p in workers))
+        token = server.token("previewer")
+        previews = asyncio.run(timed_calls(server.base, token, "/api/v1/posts/preview", fresh_posts(posts),
+                                           args.seconds, 4))
+        print(f"preview, both checks, concurrency 4: p50 {percentile(previews, 0.5):.1f} ms, "
+              f"p95 {percentile(previews, 0.95):.1f} ms ({len(previews)} requests)")
+        with_model = reply_p50(server, args.seconds, posts)
+    with Server("off") as server:
+        subprocess.run([FORUM, "demo"], env=server.env, check=True, capture_output=True)
+        without = reply_p50(server, args.seconds, posts)
+    print(f"reply, one at a time: p50 {with_model:.1f} ms with the model, {without:.1f} ms without "
+          f"(+{with_model - without:.1f} ms)")
+
+
+if __name__ == "__main__":
+    main()
