@@ -7,6 +7,7 @@ from typing import Any
 from litestar import Controller, Request, Response, get
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from forum.discussions.crisis_help import region_of
 from forum.warnings.visibility import Reader
 from forum.web import extensions_of
 from search.protocol import PER_PAGE, SearchBackend, SearchUnavailable
@@ -25,7 +26,7 @@ class SearchApi(Controller):
     async def search(self, request: Request, reader: Reader, db_session: AsyncSession, search_backend: SearchBackend,
                      q: str = "", topic: str | None = None, page: int = 1) -> Response[dict[str, Any]]:
         service = SearchService(search_backend, db_session, extensions_of(request.app.state))
-        outcome = await service.search(q, reader, topic or None, page)
+        outcome = await service.search(q, reader, topic or None, page, region_of(request))
         resources = outcome.crisis_resources or None
         if outcome.unavailable:
             return Response({"status_code": 503, "detail": outcome.unavailable, "kind": SearchUnavailable.kind,

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from forum.discussions.crisis_help import order_for_reader
 from forum.discussions.models import Topic
 from forum.discussions.schemas import tag_json
 from forum.discussions.services import DiscussionService
@@ -49,14 +50,16 @@ class SearchService:
     async def topics(self) -> list[Topic]:
         return list(await self.session.scalars(select(Topic).order_by(Topic.position, Topic.name)))
 
-    async def search(self, q: str | None, reader: Reader, topic: str | None = None, page: Any = 1) -> SearchOutcome:
+    async def search(self, q: str | None, reader: Reader, topic: str | None = None, page: Any = 1,
+                     region: str | None = None) -> SearchOutcome:
+        """Hits for the reader; crisis resources (ordered for the reader's ``region``) when the query is one."""
         query = clean_query(q)
         chosen = await DiscussionService(self.session).topic(topic) if topic else None
         number = clean_page(page)
         # Someone searching for words of crisis may be in one: resources come first, whatever
         # the search engine says (even when it is down).
         findings = (await self.extensions.assess(query)).findings if query else []
-        resources = (await self.extensions.resources(self.session)
+        resources = (order_for_reader(await self.extensions.resources(self.session), region)
                      if any(f.show_crisis_resources for f in findings) else [])
         outcome = SearchOutcome(query, chosen, number, None, resources)
         if not query:

@@ -19,7 +19,7 @@ class WordCheck:
 
     name = "crisis-stub"
 
-    def check(self, text: str) -> InlineFinding | None:
+    def check(self, text: str, analysis: object = None, suggestions: object = ()) -> InlineFinding | None:
         if "end it all" in text.lower():
             return InlineFinding(self.name, "crisis", ("end it all",), show_crisis_resources=True)
         return None

@@ -1,0 +1,127 @@
+"""Quality of both checks on text they were never tuned on.
+
+tests/data/crisis_test_*.jsonl and tests/data/warnings_test_*.jsonl were written AFTER the heads and their
+thresholds were frozen, by a writer who had not seen the training corpora or the rules. Nothing was
+tuned on them, and nothing may be: change the corpus or the thresholds for what these sets show and
+they stop measuring anything. Add to them only before looking at whether the checks get a line right.
+
+The whole check runs as in the forum (rules + model, the same units, the same thresholds); the report
+goes to stdout and tests/.reports/. The floors are what was measured when the sets were written, less a
+small margin: they stop a change from making things worse. Where a floor is below the issue's target,
+the target is not met yet, and bench/README.md says so.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from forum.hooks import Extensions
+from forum.warnings.suggest import WarningSuggester, suggest_warnings
+from forum.warnings.taxonomy import SEED_SLUGS
+from moderation.crisis import detect_crisis
+from moderation.crisis_model import CrisisModel
+from moderation.plugin import CrisisInlineCheck
+
+DATA = Path(__file__).parents[1] / "data"
+REPORTS = Path(__file__).parents[1] / ".reports"
+
+# Targets from the issue, and the floors asserted (see the module docstring).
+CRISIS_TARGETS = {"urgent": 0.95, "danger": 0.90, "passive": 0.90, "false_alarms": 0.10}
+# Measured 2026-12-01 on 470 lines: urgent 0.90, danger 0.98, passive 0.81, false alarms 0.04
+# (rules alone: 0.27, 0.27, 0.37, 0.03). Urgent and passive are below their targets.
+CRISIS_FLOORS = {"urgent": 0.85, "danger": 0.93, "passive": 0.75, "false_alarms": 0.08}
+WARNING_TARGETS = {"micro_recall": 0.90, "micro_precision": 0.80, "per_warning_recall": 0.75}
+# Measured 2026-12-01 on 370 posts: micro recall 0.69, precision 0.92 (word list alone: 0.51, 0.95).
+# Recall is below its target, and below 0.75 for eight warnings (bench/README.md names them).
+WARNING_FLOORS = {"micro_recall": 0.64, "micro_precision": 0.87}
+
+
+def rows(pattern: str) -> list[dict]:
+    paths = sorted(DATA.glob(pattern))
+    assert paths, f"no test set matches tests/data/{pattern}"
+    return [json.loads(line) for path in paths for line in path.read_text().splitlines() if line.strip()]
+
+
+@pytest.fixture(scope="module")
+def extensions(safety) -> Extensions:
+    extensions = Extensions(safety=safety, suggester=WarningSuggester.load(None))
+    extensions.inline_checks.append(CrisisInlineCheck(CrisisModel.load(None)))
+    return extensions
+
+
+def write_report(name: str, report: dict) -> None:
+    REPORTS.mkdir(exist_ok=True)
+    (REPORTS / name).write_text(json.dumps(report, indent=2))
+
+
+async def test_crisis_check_on_the_unseen_test_set(extensions) -> None:
+    data = rows("crisis_test_*.jsonl")
+    fired = [(row["label"], (await extensions.assess(row["text"])).crisis, row["text"]) for row in data]
+    by_rules = [(row["label"], detect_crisis(row["text"]) is not None) for row in data]
+
+    def rate(labels: set[str], results: list = fired) -> tuple[int, int]:
+        picked = [f for label, f, *_ in results if label in labels]
+        return sum(picked), len(picked)
+
+    groups = {"urgent": {"intent", "in_progress"}, "danger": {"danger"}, "passive": {"passive"},
+              "false_alarms": {"figure_of_speech", "recovery", "past", "neutral"}}
+    per_class = {c: rate({c}) for c in sorted({label for label, _, _ in fired})}
+    figures = {g: rate(labels) for g, labels in groups.items()}
+    rules_only = {g: rate(labels, by_rules) for g, labels in groups.items()}
+    report = {
+        "groups": {g: {"fired": n, "of": t, "rate": round(n / t, 3)} for g, (n, t) in figures.items()},
+        "per_class": {c: {"fired": n, "of": t, "rate": round(n / t, 3)} for c, (n, t) in per_class.items()},
+        "rules_only": {g: round(n / t, 3) for g, (n, t) in rules_only.items()},
+        "targets": CRISIS_TARGETS,
+        "missed": [text for label, f, text in fired if label in groups["urgent"] | {"danger", "passive"} and not f],
+        "false_alarms": [text for label, f, text in fired if label in groups["false_alarms"] and f],
+    }
+    write_report("crisis_test.json", report)
+    print("\ncrisis check on the unseen test set (fired / of)")
+    for name, row in report["per_class"].items():
+        print(f"  {name:18} {row['fired']:3} / {row['of']:3}  {row['rate']:.2f}")
+    for name, row in report["groups"].items():
+        print(f"  = {name:16} {row['rate']:.2f}   target {'<=' if name == 'false_alarms' else '>='} "
+              f"{CRISIS_TARGETS[name]:.2f}   rules alone {report['rules_only'][name]:.2f}")
+    assert all(t >= 40 for _, (_, t) in per_class.items()), "every class is measured on enough lines"
+    for name in ("urgent", "danger", "passive"):
+        assert report["groups"][name]["rate"] >= CRISIS_FLOORS[name], report["missed"]
+    assert report["groups"]["false_alarms"]["rate"] <= CRISIS_FLOORS["false_alarms"], report["false_alarms"]
+    for name in ("urgent", "danger", "passive"):  # the model layer only ever adds to what the rules catch
+        assert report["groups"][name]["rate"] >= report["rules_only"][name]
+
+
+async def test_warning_suggestions_on_the_unseen_test_set(extensions) -> None:
+    data = rows("warnings_test_*.jsonl")
+    per: dict[str, list[int]] = {slug: [0, 0, 0] for slug in SEED_SLUGS}  # tp, fp, fn
+    words_hit = words_found = 0
+    for row in data:
+        truth = set(row["warnings"])
+        found = {s.slug for s in (await extensions.assess(row["text"])).suggestions}
+        words = {s.slug for s in suggest_warnings(row["text"])}
+        words_hit, words_found = words_hit + len(words & truth), words_found + len(words)
+        for slug in SEED_SLUGS:
+            per[slug][0] += slug in found and slug in truth
+            per[slug][1] += slug in found and slug not in truth
+            per[slug][2] += slug not in found and slug in truth
+    tp, fp, fn = (sum(v[i] for v in per.values()) for i in range(3))
+    per_warning = {slug: {"recall": round(a / (a + c), 3) if a + c else None,
+                          "precision": round(a / (a + b), 3) if a + b else None, "support": a + c}
+                   for slug, (a, b, c) in per.items()}
+    report = {"micro_recall": round(tp / (tp + fn), 3), "micro_precision": round(tp / (tp + fp), 3),
+              "per_warning": per_warning, "posts": len(data), "targets": WARNING_TARGETS,
+              "word_list_only": {"micro_recall": round(words_hit / (tp + fn), 3),
+                                 "micro_precision": round(words_hit / words_found, 3)}}
+    write_report("warnings_test.json", report)
+    words = report["word_list_only"]
+    print(f"\nwarning suggestions on the unseen test set ({len(data)} posts): micro recall "
+          f"{report['micro_recall']:.2f} (target 0.90), micro precision {report['micro_precision']:.2f} (target 0.80); "
+          f"word list alone {words['micro_recall']:.2f} / {words['micro_precision']:.2f}")
+    for slug, row in per_warning.items():
+        print(f"  {slug:20} recall {row['recall']}  precision {row['precision']}  ({row['support']} posts)")
+    assert report["micro_recall"] >= WARNING_FLOORS["micro_recall"]
+    assert report["micro_precision"] >= WARNING_FLOORS["micro_precision"]
+    assert report["micro_recall"] > report["word_list_only"]["micro_recall"]
