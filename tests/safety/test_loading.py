@@ -121,3 +121,33 @@ def test_forum_doctor_says_when_the_model_cannot_load(settings, tmp_path: Path) 
     assert f"safety model: NOT LOADED: FORUM_SAFETY_MODEL={tmp_path / 'missing'} is not a folder" in text
     assert "crisis check: its rules only" in text
     assert "warning suggestions: the word list only" in text
+
+
+async def test_admin_shows_what_the_safety_model_runs_on(api) -> None:
+    await api.member("ada", role="admin")
+    page = await api.get("/admin", as_="ada")
+    assert page.status_code == 200
+    assert "safety model: all-MiniLM-L6-v2" in page.text
+    assert "crisis check: its rules and the model" in page.text
+
+
+async def test_admin_says_plainly_when_the_model_could_not_load(settings, tmp_path: Path) -> None:
+    import dataclasses
+
+    import httpx
+
+    from forum.app import create_app
+    from tests.conftest import Api, make_topic
+
+    app = create_app(dataclasses.replace(settings, safety_model=str(tmp_path / "gone")), run_worker=False)
+    async with running(app), httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                               base_url="http://testserver.local") as client:
+        client.app = app  # type: ignore[attr-defined]
+        await make_topic(app)
+        api = Api(client, {})  # type: ignore[arg-type]
+        await api.member("ada", role="admin")
+        page = await api.get("/admin", as_="ada")
+        assert "safety model: NOT LOADED" in page.text and "rules only" in page.text
+        await api.member("ash")
+        r = await api.post("/api/v1/posts/preview", as_="ash", json={"body": RULES_FIRE})
+        assert r.json()["crisis_resources"], "the rules still point a writer in danger to help"
