@@ -47,7 +47,7 @@ from sqlalchemy import select  # noqa: E402
 
 from forum.accounts.services import AccountService  # noqa: E402
 from forum.db.engine import Database  # noqa: E402
-from forum.db.migrate import upgrade_async  # noqa: E402
+from forum.db.migrate import upgrade  # noqa: E402
 from forum.discussions.models import Post  # noqa: E402
 from forum.discussions.services import DiscussionService  # noqa: E402
 from forum.hooks import Extensions  # noqa: E402
@@ -145,7 +145,7 @@ async def throughput(classifiers: dict[str, Any], n_posts: int, work: Path) -> l
     template = work / "throughput-template"
     template.mkdir()
     settings = Settings.from_env(env_for(template, "basic", None))
-    await upgrade_async(settings)
+    upgrade(settings)  # Alembic runs its own loop (forum.aio.run_sync), safe from inside ours
     await _make_posts(settings, n_posts)
     rng = random.Random(11)
     texts = [post_text(rng) for _ in range(640)]
