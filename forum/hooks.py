@@ -73,6 +73,9 @@ class Extensions:
     post_policy: PostPolicy | None = None
     safety: SafetyModel = field(default_factory=lambda: SafetyModel("off"))
     suggester: WarningSuggester = field(default_factory=WarningSuggester.rules_only)
+    # What a moderator's header shows on every full page (the urgent count), filled in by moderation;
+    # with JavaScript it refreshes itself, without it this is how the badge reaches every page.
+    moderator_header: Callable[[AsyncSession], Awaitable[dict[str, Any]]] | None = None
     # What each check on the safety model runs on, in plain words; asked once the model has loaded.
     safety_lines: list[Callable[[], str]] = field(default_factory=list)
 

@@ -75,6 +75,10 @@ async def provide_reader(request: Request, db_session: AsyncSession, viewer: Mem
     saved = snapshot.saved_modes if snapshot is not None and viewer is not None else None
     reader = await WarningService(db_session).reader_for(viewer, visitor_state, saved)
     request.scope.setdefault("state", {})["reader"] = reader
+    header = extensions_of(request.app.state).moderator_header
+    if header is not None and viewer is not None and viewer.is_moderator and not is_api(request) \
+            and not is_htmx(request):
+        request.scope["state"]["moderator_header"] = await header(db_session)
     return reader
 
 
@@ -105,6 +109,8 @@ def render(template: str, request: Request, status_code: int = 200, **context: A
     context.setdefault("reader", state.get("reader"))
     session = request.scope.get("session")
     context.setdefault("flashes", session.pop("flash", []) if isinstance(session, dict) else [])
+    for key, value in state.get("moderator_header", {}).items():
+        context.setdefault(key, value)
     return Template(template_name=template, context=context, status_code=status_code)
 
 

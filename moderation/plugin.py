@@ -67,6 +67,13 @@ class CrisisInlineCheck:
                              source=source)
 
 
+async def moderator_header(session: AsyncSession) -> dict[str, Any]:
+    """The urgent count every moderator's header shows, also without JavaScript."""
+    from moderation.queue import QueueService
+
+    return {"mod_urgent": await QueueService(session).urgent_count()}
+
+
 def crisis_status(model: CrisisModel | None, why: str, extensions: Extensions) -> str:
     """What the crisis check runs on, in plain words (refreshed once the safety model has loaded)."""
     if model is None:
@@ -117,6 +124,7 @@ def install(settings: Settings, db: Database, extensions: Extensions) -> Install
     extensions.crisis_resources = crisis_resources
     extensions.post_policy = premoderation_policy
     extensions.safety_lines.append(lambda: crisis_status(crisis_model, why, extensions))
+    extensions.moderator_header = moderator_header
 
     status_lines: list[str] = []
     holder = ClassifierHolder(settings, status_lines)
