@@ -84,7 +84,8 @@ def crisis_status(model: CrisisModel | None, why: str, extensions: Extensions) -
     if embedder.fingerprint != model.heads.model_fingerprint:
         return ("crisis check: its rules only (its trained heads were made for another embedding model; "
                 "run `forum safety train`)")
-    return f"crisis check: its rules and the model (thresholds {model.heads.thresholds})"
+    thresholds = ", ".join(f"{name} {value:.2f}" for name, value in model.heads.thresholds.items())
+    return f"crisis check: its rules and the model (thresholds: {thresholds})"
 
 
 def seed_resources() -> list[dict[str, Any]]:
