@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,6 +16,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from forum.accounts.models import Member
 from forum.safety.model import SafetyModel, TextAnalysis
 from forum.warnings.suggest import Suggestion, WarningSuggester
+
+
+class FindingSource(StrEnum):
+    """Which layer of a check decided: its rules, its model, or both."""
+
+    RULES = "rules"
+    MODEL = "model"
+    BOTH = "rules+model"
 
 
 @dataclass(frozen=True)
@@ -27,13 +36,13 @@ class InlineFinding:
     show_crisis_resources: bool = False
     # Warnings the forum itself adds to the post, so readers who asked to be warned are ("added by the forum").
     add_warnings: tuple[str, ...] = ()
-    # What decided it: "rules", "model" or "rules+model" (shown to moderators, kept in the event).
-    source: str = "rules"
+    # What decided it (kept in the outbox event, so moderators can see it).
+    source: FindingSource = FindingSource.RULES
 
     def as_dict(self) -> dict[str, Any]:
         return {"check": self.check, "category": self.category, "matched": list(self.matched),
                 "show_crisis_resources": self.show_crisis_resources, "add_warnings": list(self.add_warnings),
-                "source": self.source}
+                "source": self.source.value}
 
 
 class InlineCheck(Protocol):

@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from forum.hooks import FindingSource
 from forum.safety.heads import HeadForm, Heads, heads_path
 from forum.safety.model import Embedder, TextAnalysis
 from forum.safety.train import Example, corpus_sha256, embed_units, fit_softmax, read_jsonl, split, training_features
@@ -78,16 +79,15 @@ class CrisisModel:
         return None
 
 
-def combine(rules: CrisisSignal | None, model: CrisisSignal | None) -> tuple[CrisisSignal | None, str]:
+def combine(rules: CrisisSignal | None,
+            model: CrisisSignal | None) -> tuple[CrisisSignal, FindingSource] | None:
     """Either layer firing fires; the more urgent category wins; the rules' words are quoted first."""
-    if rules is None and model is None:
-        return None, ""
     if rules is None:
-        return model, "model"
+        return None if model is None else (model, FindingSource.MODEL)
     if model is None:
-        return rules, "rules"
+        return rules, FindingSource.RULES
     category = min(rules.category, model.category, key=_URGENCY.index)
-    return CrisisSignal(category=category, matched=rules.matched), "rules+model"
+    return CrisisSignal(category=category, matched=rules.matched), FindingSource.BOTH
 
 
 # --- training (forum safety train) -------------------------------------------------------------

@@ -59,9 +59,10 @@ class CrisisInlineCheck:
     def check(self, text: str, analysis: TextAnalysis | None,
               suggestions: list[Suggestion]) -> InlineFinding | None:
         by_model = self.model.signal(analysis) if self.model is not None and analysis is not None else None
-        signal, source = combine(self._rules.check(text), by_model)
-        if signal is None:
+        combined = combine(self._rules.check(text), by_model)
+        if combined is None:
             return None
+        signal, source = combined
         return InlineFinding(check="crisis", category=signal.category, matched=tuple(signal.matched),
                              show_crisis_resources=True, add_warnings=forum_warnings(signal.category, suggestions),
                              source=source)

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from forum.hooks import Extensions
+from forum.hooks import Extensions, FindingSource
 from forum.safety.model import SafetyModel, SafetyState, default_folder
 from forum.warnings.suggest import WarningSuggester
 from moderation.crisis_model import CrisisModel
@@ -78,7 +78,7 @@ async def test_with_the_model_a_post_without_the_rules_words_is_caught(safety) -
     assessment = await _extensions(safety).assess(MEANING_ONLY)
     assert assessment.crisis
     finding = assessment.findings[0]
-    assert finding.source == "model" and finding.category in ("intent", "in_progress")
+    assert finding.source is FindingSource.MODEL and finding.category in ("intent", "in_progress")
     assert finding.add_warnings == ("suicide",)
 
 
