@@ -38,7 +38,7 @@ from typing import Literal
 CrisisCategory = Literal["intent", "in_progress", "danger", "passive"]
 
 # Most urgent first; detect_crisis returns the first category that has a hit.
-_URGENCY: tuple[CrisisCategory, ...] = ("in_progress", "intent", "danger", "passive")
+URGENCY: tuple[CrisisCategory, ...] = ("in_progress", "intent", "danger", "passive")
 
 
 @dataclass(frozen=True)
@@ -1099,7 +1099,7 @@ def _detect(text: str, *, gated: bool = True) -> CrisisSignal | None:
     if threats and (fear := post.hits(_FEAR, someone_else_ok=True)):
         found.setdefault("danger", []).extend(threats + fear)
 
-    for category in _URGENCY:
+    for category in URGENCY:
         if category in found:
             return CrisisSignal(category=category, matched=post.phrases(found[category]))
     return None

@@ -28,7 +28,7 @@ from forum.hooks import FindingSource
 from forum.safety.heads import HeadForm, Heads, heads_path
 from forum.safety.model import Embedder, TextAnalysis
 from forum.safety.train import Example, corpus_sha256, embed_units, fit_softmax, read_jsonl, split, training_features
-from moderation.crisis import _URGENCY, CrisisCategory, CrisisSignal, detect_crisis
+from moderation.crisis import URGENCY, CrisisCategory, CrisisSignal, detect_crisis
 
 HEADS_NAME = "crisis_heads"
 DATA = Path(__file__).parent / "data"
@@ -72,7 +72,7 @@ class CrisisModel:
         if not self.heads.fits(analysis):
             return None
         scores = self.heads.scores(analysis)
-        for category in _URGENCY:
+        for category in URGENCY:
             score = scores[category]
             if score.probability >= self.heads.thresholds[category]:
                 return CrisisSignal(category=category, matched=(_excerpt(score.unit),))
@@ -86,7 +86,7 @@ def combine(rules: CrisisSignal | None,
         return None if model is None else (model, FindingSource.MODEL)
     if model is None:
         return rules, FindingSource.RULES
-    category = min(rules.category, model.category, key=_URGENCY.index)
+    category = min(rules.category, model.category, key=URGENCY.index)
     return CrisisSignal(category=category, matched=rules.matched), FindingSource.BOTH
 
 
