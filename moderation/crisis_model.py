@@ -28,6 +28,7 @@ from forum.hooks import FindingSource
 from forum.safety.heads import HeadForm, Heads, heads_path
 from forum.safety.model import Embedder, TextAnalysis
 from forum.safety.train import Example, corpus_sha256, embed_units, fit_softmax, read_jsonl, split, training_features
+from forum.safety.units import excerpt
 from moderation.crisis import URGENCY, CrisisCategory, CrisisSignal, detect_crisis
 
 HEADS_NAME = "crisis_heads"
@@ -54,11 +55,6 @@ REGULARISATION = 8.0
 EXCERPT_WORDS = 14
 
 
-def _excerpt(unit: str) -> str:
-    words = unit.split()
-    return " ".join(words[:EXCERPT_WORDS]) + ("…" if len(words) > EXCERPT_WORDS else "")
-
-
 @dataclass(frozen=True)
 class CrisisModel:
     heads: Heads
@@ -75,7 +71,7 @@ class CrisisModel:
         for category in URGENCY:
             score = scores[category]
             if score.probability >= self.heads.thresholds[category]:
-                return CrisisSignal(category=category, matched=(_excerpt(score.unit),))
+                return CrisisSignal(category=category, matched=(excerpt(score.unit, EXCERPT_WORDS),))
         return None
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum.db.engine import Database
 from forum.hooks import Extensions, InlineFinding, Installed
+from forum.safety.heads import unusable
 from forum.safety.model import TextAnalysis
 from forum.settings import Settings
 from forum.warnings.suggest import Suggestion
@@ -79,12 +80,8 @@ def crisis_status(model: CrisisModel | None, why: str, extensions: Extensions) -
     """What the crisis check runs on, in plain words (refreshed once the safety model has loaded)."""
     if model is None:
         return f"crisis check: its rules only ({why})"
-    embedder = extensions.safety.embedder
-    if embedder is None:
-        return f"crisis check: its rules only ({extensions.safety.status.reason})"
-    if embedder.fingerprint != model.heads.model_fingerprint:
-        return ("crisis check: its rules only (its trained heads were made for another embedding model; "
-                "run `forum safety train`)")
+    if reason := unusable(model.heads, extensions.safety):
+        return f"crisis check: its rules only ({reason})"
     thresholds = ", ".join(f"{name} {value:.2f}" for name, value in model.heads.thresholds.items())
     return f"crisis check: its rules and the model (thresholds: {thresholds})"
 

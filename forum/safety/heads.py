@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from forum.safety.lexical import Lexicon
-from forum.safety.model import TextAnalysis
+from forum.safety.model import SafetyModel, TextAnalysis
 
 
 class HeadForm(StrEnum):
@@ -117,6 +117,15 @@ class Heads:
     @classmethod
     def load(cls, path: Path) -> Heads:
         return cls.from_json(json.loads(path.read_text()))
+
+
+def unusable(heads: Heads, safety: SafetyModel) -> str | None:
+    """Why these heads can't read this process's embeddings, in plain words; None when they can."""
+    if safety.embedder is None:
+        return safety.status.reason
+    if safety.embedder.fingerprint != heads.model_fingerprint:
+        return "the trained heads were made for another embedding model; run `forum safety train`"
+    return None
 
 
 def heads_path(name: str, shipped: Path, data_dir: Path | None) -> Path:

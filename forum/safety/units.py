@@ -42,6 +42,12 @@ def _clip(text: str) -> str:
     return " ".join(words[:MAX_WORDS]) if len(words) > MAX_WORDS else text
 
 
+def excerpt(unit: str, words: int) -> str:
+    """The first ``words`` words of a unit, for quoting the sentence that made a check speak."""
+    parts = unit.split()
+    return " ".join(parts[:words]) + ("…" if len(parts) > words else "")
+
+
 def units(text: str) -> list[str]:
     """The pieces of ``text`` to embed: the whole post first, then windows of sentences if it is long."""
     parts = sentences(text)

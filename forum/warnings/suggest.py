@@ -50,8 +50,9 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from forum.safety.heads import Heads, heads_path
+from forum.safety.heads import Heads, heads_path, unusable
 from forum.safety.model import SafetyModel, TextAnalysis
+from forum.safety.units import excerpt
 from forum.warnings.taxonomy import SEED_SLUGS
 
 log = logging.getLogger("forum.warnings")
@@ -477,11 +478,6 @@ def suggest_warnings(text: str) -> list[Suggestion]:
     return [Suggestion(slug, _distinct_words(text, found[slug])) for slug in SEED_SLUGS if slug in found]
 
 
-def _excerpt(unit: str) -> str:
-    words = unit.split()
-    return " ".join(words[:EXCERPT_WORDS]) + ("…" if len(words) > EXCERPT_WORDS else "")
-
-
 class WarningSuggester:
     """The word list plus, when the safety model is loaded, the per-warning heads."""
 
@@ -506,12 +502,8 @@ class WarningSuggester:
     def describe(self, safety: SafetyModel) -> str:
         if self.heads is None:
             return self.status
-        if safety.embedder is None:
-            return f"warning suggestions: the word list only ({safety.status.reason})"
-        if safety.embedder.fingerprint != self.heads.model_fingerprint:
-            return ("warning suggestions: the word list only (the trained heads were made for another embedding "
-                    "model; run `forum safety train`)")
-        return self.status
+        why = unusable(self.heads, safety)
+        return f"warning suggestions: the word list only ({why})" if why else self.status
 
     def suggest(self, text: str, analysis: TextAnalysis | None) -> list[Suggestion]:
         """Suggestions in taxonomy order: the word list's, then the model's for what the words missed."""
@@ -519,7 +511,7 @@ class WarningSuggester:
         if self.heads is not None and analysis is not None and self.heads.fits(analysis):
             for slug, score in self.heads.scores(analysis).items():
                 if slug not in found and score.probability >= self.heads.thresholds[slug]:
-                    found[slug] = Suggestion(slug, (_excerpt(score.unit),))
+                    found[slug] = Suggestion(slug, (excerpt(score.unit, EXCERPT_WORDS),))
             for slug, implied in IMPLIES.items():
                 for other in implied:
                     if slug in found and other not in found:

@@ -151,3 +151,20 @@ async def test_admin_says_plainly_when_the_model_could_not_load(settings, tmp_pa
         await api.member("ash")
         r = await api.post("/api/v1/posts/preview", as_="ash", json={"body": RULES_FIRE})
         assert r.json()["crisis_resources"], "the rules still point a writer in danger to help"
+
+
+def test_heads_trained_for_another_model_are_set_aside_and_the_forum_says_why(safety) -> None:
+    import dataclasses
+
+    from forum.safety.heads import unusable
+
+    shipped = CrisisModel.load(None).heads
+    assert unusable(shipped, safety) is None
+    other = dataclasses.replace(shipped, model_fingerprint="0" * 64)
+    assert "another embedding model" in (unusable(other, safety) or "")
+    suggester = WarningSuggester(dataclasses.replace(WarningSuggester.load(None).heads, model_fingerprint="0" * 64),
+                                 "warning suggestions: the word list and the model")
+    assert suggester.describe(safety).startswith("warning suggestions: the word list only (the trained heads")
+    post = "got the razor out again after dinner, first time in months"
+    # Heads that don't fit add nothing: the suggestions are the word list's alone.
+    assert suggester.suggest(post, safety.analyse_now(post)) == suggester.suggest(post, None)
