@@ -231,3 +231,45 @@ async def make_topic(app: Any, slug: str = "anxiety", name: str = "Anxiety") -> 
 async def api(client: AppClient) -> Api:
     await make_topic(client.app)
     return Api(client, {})
+
+
+# --- the quality report on the never-tuned test sets (tests/safety/test_quality_on_unseen_text.py) ----
+# Here, in the root conftest, because under xdist only the controller prints the summary, and it
+# reads only the root conftest.
+
+_started: list[float] = []
+
+
+def pytest_sessionstart(session) -> None:
+    import time
+
+    _started.append(time.time())
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """Print the quality report on the never-tuned test sets at the end of the run (CI shows it)."""
+    import json
+    from pathlib import Path
+
+    reports = Path(__file__).parent / ".reports"
+    crisis, warnings = reports / "crisis_test.json", reports / "warnings_test.json"
+    # Only reports this run wrote: an old file from an earlier run must not pass for today's figures.
+    since = _started[0] if _started else 0.0
+    crisis, warnings = (p if p.exists() and p.stat().st_mtime >= since else Path("/nonexistent")
+                        for p in (crisis, warnings))
+    if not crisis.exists() and not warnings.exists():
+        return
+    write = terminalreporter.write_line
+    terminalreporter.section("quality on the never-tuned test sets")
+    if crisis.exists():
+        data = json.loads(crisis.read_text())
+        for name, row in data["groups"].items():
+            write(f"crisis {name:13} {row['rate']:.2f} ({row['fired']}/{row['of']})  rules alone "
+                  f"{data['rules_only'][name]:.2f}  target {data['targets'][name]}")
+    if warnings.exists():
+        data = json.loads(warnings.read_text())
+        write(f"warnings micro recall {data['micro_recall']:.2f}, precision {data['micro_precision']:.2f} "
+              f"({data['posts']} posts; word list alone {data['word_list_only']['micro_recall']:.2f} / "
+              f"{data['word_list_only']['micro_precision']:.2f})")
+        weak = {slug: row["recall"] for slug, row in data["per_warning"].items() if (row["recall"] or 0) < 0.75}
+        write(f"warnings under 0.75 recall: {weak}")
