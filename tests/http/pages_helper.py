@@ -32,6 +32,17 @@ def another_browser(client: Any) -> Any:
     return other
 
 
+@contextlib.asynccontextmanager
+async def signed_in_browser(client: Any, name: str) -> AsyncIterator[httpx.AsyncClient]:
+    """Another browser on the same app, signed in through the login form as ``name``."""
+    browser = another_browser(client)
+    await sign_in(browser, name)
+    try:
+        yield browser
+    finally:
+        await browser.aclose()
+
+
 async def csrf_token(client: httpx.AsyncClient, page: str = "/login") -> str:
     """The CSRF token a page would put in its forms (fetching a page first if there is no cookie yet)."""
     token = client.cookies.get(CSRF_COOKIE)

@@ -8,7 +8,7 @@ import re
 
 import pytest
 from mod_helpers import KIND, THREAT
-from pages_helper import another_browser, form_post, sign_in, text_of
+from pages_helper import another_browser, form_post, sign_in, signed_in_browser, text_of
 from sqlalchemy import select, update
 
 from forum.discussions.models import Post
@@ -24,18 +24,14 @@ async def people(forum) -> None:
 
 @pytest.fixture
 async def sam(forum, people):
-    browser = another_browser(forum.api.client)
-    await sign_in(browser, "sam")
-    yield browser
-    await browser.aclose()
+    async with signed_in_browser(forum.api.client, "sam") as browser:
+        yield browser
 
 
 @pytest.fixture
 async def cal(forum, people):
-    browser = another_browser(forum.api.client)
-    await sign_in(browser, "cal")
-    yield browser
-    await browser.aclose()
+    async with signed_in_browser(forum.api.client, "cal") as browser:
+        yield browser
 
 
 def card_html(page: str, post_id: int) -> str:

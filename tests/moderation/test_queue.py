@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from mod_helpers import CRISIS, KIND, THREAT, UNKIND, flagged_reply
-from pages_helper import another_browser, form_post, sign_in, text_of
+from pages_helper import another_browser, form_post, sign_in, signed_in_browser, text_of
 
 
 @pytest.fixture
@@ -14,10 +14,8 @@ async def people(forum) -> None:
 
 @pytest.fixture
 async def sam_browser(forum, people):
-    browser = another_browser(forum.api.client)
-    await sign_in(browser, "sam")
-    yield browser
-    await browser.aclose()
+    async with signed_in_browser(forum.api.client, "sam") as browser:
+        yield browser
 
 
 async def test_most_urgent_first_crisis_then_held_posts_then_reports_then_scores(forum, people) -> None:
