@@ -49,7 +49,7 @@ from forum.accounts.services import AccountService  # noqa: E402
 from forum.db.engine import Database  # noqa: E402
 from forum.db.migrate import upgrade  # noqa: E402
 from forum.discussions.models import Post  # noqa: E402
-from forum.discussions.services import DiscussionService  # noqa: E402
+from forum.discussions.writing import DiscussionWriter  # noqa: E402
 from forum.hooks import Extensions  # noqa: E402
 from forum.outbox.worker import OutboxWorker  # noqa: E402
 from forum.settings import Settings  # noqa: E402
@@ -102,7 +102,7 @@ async def _make_posts(settings: Settings, n: int) -> None:
     async with db.session() as s:
         accounts = AccountService(s, fast_hashing=True)
         author = await accounts.register("writer", PASSWORD)
-        discussions = DiscussionService(s, Extensions())
+        discussions = DiscussionWriter(s, Extensions())
         await discussions.create_topic("general", "General")
         thread = (await discussions.create_thread(author, "general", "Checking in", post_text(rng))).thread
         for _ in range(n - 1):
@@ -195,7 +195,7 @@ async def _prepare(env: dict[str, str]) -> None:
     settings = Settings.from_env(env)
     db = Database(settings)
     async with db.session() as s:
-        await DiscussionService(s).create_topic("general", "General")
+        await DiscussionWriter(s).create_topic("general", "General")
         thresholds = {label: {"flag": 1.01, "hide": None} for label in
                       ("severe_toxicity", "obscene", "threat", "insult", "identity_attack", "sexual_explicit")}
         thresholds["toxicity"] = {"flag": 0.0, "hide": None}

@@ -14,7 +14,7 @@ from forum.discussions.models import REACTION_LABELS
 from forum.warnings.services import GENTLE_CHOICES, Tag, TagSource
 
 if TYPE_CHECKING:
-    from forum.discussions.services import PostView
+    from forum.discussions.reading import PostView
 
 _POSTS = PageCache(size=8192)
 

@@ -17,7 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from forum.accounts.models import Member
 from forum.accounts.services import AccountService
 from forum.accounts.viewers import signed_in_member
-from forum.discussions.services import DiscussionService
+from forum.discussions.reading import DiscussionReader
+from forum.discussions.writing import DiscussionWriter
 from forum.errors import ForumError, NotSignedIn
 from forum.hooks import Extensions
 from forum.settings import Settings
@@ -88,8 +89,12 @@ async def provide_member(viewer: Member | None) -> Member:
     return viewer
 
 
-def provide_discussions(request: Request, db_session: AsyncSession) -> DiscussionService:
-    return DiscussionService(db_session, extensions_of(request.app.state))
+def provide_discussions(db_session: AsyncSession) -> DiscussionReader:
+    return DiscussionReader(db_session)
+
+
+def provide_writer(request: Request, db_session: AsyncSession) -> DiscussionWriter:
+    return DiscussionWriter(db_session, extensions_of(request.app.state))
 
 
 def provide_accounts(request: Request, db_session: AsyncSession) -> AccountService:

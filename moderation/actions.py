@@ -19,10 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from forum.accounts.models import Member
 from forum.accounts.services import AccountService
 from forum.db.base import utcnow
-from forum.discussions.models import Post, Thread
+from forum.discussions.models import Post, PostStatus, Thread
+from forum.discussions.writing import DiscussionWriter
 from forum.errors import Conflict, Forbidden, Invalid, NotFound
-from forum.outbox.events import POST_EDITED, THREAD_CHANGED, emit
-from forum.warnings.services import WarningInput, WarningService
+from forum.warnings.services import WarningInput
 from moderation.models import Appeal, Flag, ModAction, Notice
 from moderation.rules import ACTIONS, AGREEING_ACTIONS, CLAIM_TIMEOUT, MAX_SUSPENSION_DAYS, UNDO_WINDOW
 from moderation.services import (
@@ -31,15 +31,15 @@ from moderation.services import (
     post_and_thread,
     post_link,
     quoted_title,
-    set_post_status,
     state_of,
 )
 
 UNDOABLE = frozenset({"approve", "hide", "remove", "warn", "suspend", "ban"})
 # Warn, suspend and ban say the post was a problem, so it goes out of sight too (a removed post
 # stays removed). To keep a post up and still talk to its author, approve it and warn separately.
-RESULT_STATUS = {"approve": "published", "warnings": "published", "hide": "hidden", "remove": "removed",
-                 "warn": "hidden", "suspend": "hidden", "ban": "hidden"}
+RESULT_STATUS = {"approve": PostStatus.PUBLISHED, "warnings": PostStatus.PUBLISHED, "hide": PostStatus.HIDDEN,
+                 "remove": PostStatus.REMOVED, "warn": PostStatus.HIDDEN, "suspend": PostStatus.HIDDEN,
+                 "ban": PostStatus.HIDDEN}
 MAX_REASON = 1000
 
 
@@ -151,12 +151,12 @@ class ActionService:
 
         before = state_of(post, thread)
         target = RESULT_STATUS[action]
-        if target == "hidden" and post.status == "removed":
-            target = "removed"
+        if target == PostStatus.HIDDEN and post.status == PostStatus.REMOVED:
+            target = PostStatus.REMOVED
         if action == "warnings":
-            await self._set_warnings(post, thread, warnings or WarningInput(), moderator)
-        changed = await set_post_status(self.session, post, thread, target,
-                                        reason if target == "removed" else post.removal_reason)
+            await DiscussionWriter(self.session).set_warnings(post, thread, warnings or WarningInput(), moderator)
+        changed = await DiscussionWriter(self.session).change_status(
+            post, thread, target, reason if target == PostStatus.REMOVED else post.removal_reason)
         member_before = await self._act_on_member(author, action, days) if author else None
 
         # Resolve exactly the flags we loaded; if another moderator got there first, nothing matches.
@@ -172,7 +172,7 @@ class ActionService:
             update(Flag).where(Flag.id.in_([f.id for f in flags if f.source == "classifier"]))
             .values(agreed=action in AGREEING_ACTIONS))
         if appeal is not None:
-            appeal.status = "upheld" if target == "published" else "rejected"
+            appeal.status = "upheld" if target == PostStatus.PUBLISHED else "rejected"
             appeal.decided_by_id, appeal.decided_at = moderator.id, now
 
         notices = self._tell_author(action, post, thread, before.status, author, reason, days, appeal)
@@ -216,16 +216,6 @@ class ActionService:
                 raise Forbidden("Admins can't be suspended or banned from the queue.")
             if author.is_moderator and not moderator.is_admin:
                 raise Forbidden("Only an admin can suspend or ban a moderator.")
-
-    async def _set_warnings(self, post: Post, thread: Thread, wanted: WarningInput, moderator: Member) -> None:
-        tags = WarningService(self.session)
-        if post.is_opening:  # the opening post's warnings cover the whole thread
-            await tags.set_thread_tags(thread.id, wanted, moderator, by_moderator=True)
-            emit(self.session, THREAD_CHANGED, thread_id=thread.id)
-        else:
-            await tags.set_post_tags(post.id, wanted, moderator, by_moderator=True)
-        emit(self.session, POST_EDITED, post_id=post.id, thread_id=thread.id, author_id=post.author_id,
-             findings=[], by_moderator=True)
 
     async def _act_on_member(self, author: Member, action: str, days: int | None) -> dict[str, Any] | None:
         if action not in ("suspend", "ban"):
@@ -321,10 +311,9 @@ class ActionService:
                 raise Conflict("The post is back in the queue for a new reason, so act on it there instead.")
         post, thread = await post_and_thread(self.session, int(entry.target_id or 0), lock=True)
         before = details.get("before") or {}
-        await set_post_status(self.session, post, thread, before.get("status", post.status),
-                              before.get("removal_reason"))
-        if post.is_opening and before.get("thread_status") and thread.status != "deleted":
-            thread.status = before["thread_status"]
+        await DiscussionWriter(self.session).change_status(
+            post, thread, PostStatus(before.get("status", post.status)), before.get("removal_reason"),
+            thread_status=PostStatus(before["thread_status"]) if before.get("thread_status") else None)
         now = utcnow()
         for flag in flags:
             flag.status, flag.resolution, flag.resolved_at, flag.resolved_by_id, flag.agreed = \

@@ -16,12 +16,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum.db.base import utcnow
-from forum.discussions.models import Post, Thread
+from forum.discussions.models import Post, PostStatus, Thread
+from forum.discussions.writing import DiscussionWriter
 from forum.outbox.events import emit
 from moderation.config import ModerationConfig
 from moderation.models import Flag
 from moderation.rules import CRISIS_BONUS, HELD_PRIORITY, URGENT_AT, classifier_priority, crisis_priority
-from moderation.services import log_action, notify, post_link, quoted_title, set_post_status
+from moderation.services import log_action, notify, post_link, quoted_title
 
 # Written in the same transaction as a flag that makes an item urgent (a crisis, "worried about this
 # person"): moderation/alerts.py tells on-duty moderators from the outbox worker, once per flag.
@@ -121,7 +122,7 @@ class FlagService:
         hide_labels = config.hide_labels(scores)
         hidden = False
         if hide_labels and post.status == "published":
-            hidden = await set_post_status(self.session, post, thread, "hidden")
+            hidden = await DiscussionWriter(self.session).change_status(post, thread, PostStatus.HIDDEN)
             if hidden:
                 log_action(self.session, None, "auto-hide", "post", post.id,
                            f"The classifier scored it at or above the hide threshold for {', '.join(hide_labels)}.",

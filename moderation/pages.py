@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum.accounts.models import Member
 from forum.admin.pages import provide_admin
-from forum.discussions.services import DiscussionService
+from forum.discussions.reading import DiscussionReader
 from forum.errors import ForumError, Invalid, NotFound
 from forum.mail import mail_status
 from forum.warnings.services import WarningInput, WarningService
@@ -157,7 +157,7 @@ class MemberModerationPages(Controller):
                     "discussions": Provide(provide_discussions, sync_to_thread=False)}
 
     async def _report_page(self, request: Request, post_id: int, member: Member, reader: Reader,
-                           discussions: DiscussionService, status: int = 200, **context: Any) -> Template:
+                           discussions: DiscussionReader, status: int = 200, **context: Any) -> Template:
         post = await discussions.post_view(post_id, reader, member)
         thread = await discussions.thread_view(post.thread_id, reader)
         return render("moderation/report.html", request, status, post=post, thread=thread, reasons=REPORT_REASONS,
@@ -165,12 +165,12 @@ class MemberModerationPages(Controller):
 
     @get("/posts/{post_id:int}/report")
     async def report_form(self, request: Request, post_id: int, member: Member, reader: Reader,
-                          discussions: DiscussionService) -> Template:
+                          discussions: DiscussionReader) -> Template:
         return await self._report_page(request, post_id, member, reader, discussions)
 
     @post("/posts/{post_id:int}/report")
     async def report(self, request: Request, post_id: int, member: Member, reader: Reader,
-                     discussions: DiscussionService, db_session: AsyncSession) -> Response[Any]:
+                     discussions: DiscussionReader, db_session: AsyncSession) -> Response[Any]:
         form, _ = await form_data(request)
         reason = form.get("reason") or ""
         try:

@@ -25,7 +25,7 @@ from sqlalchemy.orm import aliased
 from forum.accounts.models import Member
 from forum.db.base import utcnow
 from forum.discussions.models import Post, Thread
-from forum.discussions.services import POSTS_PER_PAGE
+from forum.discussions.reading import POSTS_PER_PAGE
 from forum.errors import NotFound
 from forum.warnings.models import Mode
 from forum.warnings.services import Tag, WarningService

@@ -12,7 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from forum.accounts.models import Member
 from forum.accounts.services import AccountService
 from forum.db.base import utcnow
-from forum.discussions.models import Post, Thread
+from forum.discussions.models import Post, PostStatus, Thread
+from forum.discussions.writing import DiscussionWriter
 from forum.errors import Conflict, Forbidden, Invalid, NotFound, NotSignedIn
 from forum.warnings.visibility import Reader, visible_posts, visible_threads
 from moderation.flags import HIDDEN_FOR_REVIEW, FlagService
@@ -31,7 +32,6 @@ from moderation.services import (
     post_and_thread,
     post_link,
     quoted_title,
-    set_post_status,
 )
 
 MAX_NOTE = 1000
@@ -105,7 +105,7 @@ class ReportService:
         reports = list(await self.session.scalars(select(Report).where(Report.flag_id == flag.id)))
         hidden = False
         if post.status == "published" and await self._enough_to_hide(reports):
-            hidden = await set_post_status(self.session, post, thread, "hidden")
+            hidden = await DiscussionWriter(self.session).change_status(post, thread, PostStatus.HIDDEN)
             if hidden:
                 log_action(self.session, None, "auto-hide", "post", post.id,
                            f"Reported by {REPORTS_TO_HIDE} established members.",

@@ -1,4 +1,6 @@
-"""What every moderation rule shares: changing a post's visibility, the audit log, and notices.
+"""What every moderation rule shares: loading a post for a change, the audit log, and notices.
+
+A post's state itself changes only through forum/discussions/writing.py (`DiscussionWriter.change_status`).
 
 Everything here writes in the caller's transaction; callers commit. Flags (moderation.flags),
 actions (moderation.actions), the queue (moderation.queue), reports and appeals
@@ -15,22 +17,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum.accounts.models import Member
 from forum.db.base import utcnow
-from forum.discussions.models import Post, Thread
+from forum.discussions.models import Post, PostStatus, Thread
 from forum.errors import NotFound
-from forum.outbox.events import POST_VISIBILITY_CHANGED, THREAD_CHANGED, emit
 from moderation.models import ModAction, Notice
-
-# Statuses a moderator may move a post between. "deleted" belongs to its author: moderation
-# never brings a deleted post back.
-MODERATED_STATUSES = ("published", "pending", "hidden", "removed")
 
 
 @dataclass(frozen=True)
 class PostState:
     """A post's visibility before an action, kept in the log so the action can be undone."""
 
-    status: str
-    thread_status: str
+    status: PostStatus
+    thread_status: PostStatus
     removal_reason: str | None
 
     def as_dict(self) -> dict[str, Any]:
@@ -50,34 +47,6 @@ async def post_and_thread(session: AsyncSession, post_id: int, *, lock: bool = F
 
 def state_of(post: Post, thread: Thread) -> PostState:
     return PostState(post.status, thread.status, post.removal_reason)
-
-
-async def set_post_status(session: AsyncSession, post: Post, thread: Thread, status: str,
-                          removal_reason: str | None = None) -> bool:
-    """Moves a post to `status`; returns whether readers' view of it changed.
-
-    An opening post carries its thread with it (a hidden opening post hides the thread), reply
-    counts are recounted, and the change goes out as an outbox event (search drops or restores it).
-    """
-    if status not in MODERATED_STATUSES:
-        raise ValueError(f"moderation can't set a post to {status!r}")
-    if post.status == "deleted":
-        return False
-    changed = post.status != status
-    post.status = status
-    post.removal_reason = removal_reason if status == "removed" else None
-    if not changed:
-        return False
-    if post.is_opening and thread.status != "deleted":
-        thread.status = status
-    await session.flush()
-    thread.reply_count = await session.scalar(
-        select(func.count()).select_from(Post)
-        .where(Post.thread_id == thread.id, Post.status == "published", Post.is_opening.is_(False))) or 0
-    emit(session, POST_VISIBILITY_CHANGED, post_id=post.id, thread_id=thread.id, status=status)
-    if post.is_opening:
-        emit(session, THREAD_CHANGED, thread_id=thread.id)
-    return True
 
 
 def log_action(session: AsyncSession, actor: Member | None, action: str, target_kind: str, target_id: int | None,
@@ -115,5 +84,6 @@ async def established(session: AsyncSession, member: Member) -> bool:
     if member.created_at > utcnow() - ESTABLISHED_AFTER:
         return False
     published = await session.scalar(
-        select(func.count()).select_from(Post).where(Post.author_id == member.id, Post.status == "published"))
+        select(func.count()).select_from(Post).where(Post.author_id == member.id,
+                                                     Post.status == PostStatus.PUBLISHED))
     return (published or 0) >= ESTABLISHED_MIN_POSTS

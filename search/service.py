@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum.discussions.crisis_help import order_for_reader
 from forum.discussions.models import Topic
+from forum.discussions.reading import DiscussionReader
 from forum.discussions.schemas import tag_json
-from forum.discussions.services import DiscussionService
 from forum.hooks import Extensions
 from forum.warnings.visibility import Reader
 from search.protocol import SearchBackend, SearchHit, SearchResults, SearchUnavailable
@@ -54,7 +54,7 @@ class SearchService:
                      region: str | None = None) -> SearchOutcome:
         """Hits for the reader; crisis resources (ordered for the reader's ``region``) when the query is one."""
         query = clean_query(q)
-        chosen = await DiscussionService(self.session).topic(topic) if topic else None
+        chosen = await DiscussionReader(self.session).topic(topic) if topic else None
         number = clean_page(page)
         # Someone searching for words of crisis may be in one: resources come first, whatever
         # the search engine says (even when it is down).

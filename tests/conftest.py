@@ -221,10 +221,10 @@ async def set_role(app: Any, name: str, role: str) -> None:
 
 
 async def make_topic(app: Any, slug: str = "anxiety", name: str = "Anxiety") -> None:
-    from forum.discussions.services import DiscussionService
+    from forum.discussions.writing import DiscussionWriter
 
     async with app.state.db.session() as s:
-        await DiscussionService(s).create_topic(slug, name, f"About {name.lower()}")
+        await DiscussionWriter(s).create_topic(slug, name, f"About {name.lower()}")
 
 
 @pytest.fixture

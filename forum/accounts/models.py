@@ -3,16 +3,30 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from enum import StrEnum
 
 from advanced_alchemy.extensions.litestar.store import StoreModelMixin
 from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from forum.db.base import BigIntAuditBase, DateTimeUTC
+from forum.db.base import BigIntAuditBase, DateTimeUTC, EnumText
 
-Role = Literal["member", "moderator", "admin"]
-MemberStatus = Literal["active", "suspended", "banned", "deleted"]
+
+class Role(StrEnum):
+    MEMBER = "member"
+    MODERATOR = "moderator"
+    ADMIN = "admin"
+
+    @property
+    def moderates(self) -> bool:
+        return self in (Role.MODERATOR, Role.ADMIN)
+
+
+class MemberStatus(StrEnum):
+    ACTIVE = "active"
+    SUSPENDED = "suspended"  # until `suspended_until`
+    BANNED = "banned"
+    DELETED = "deleted"  # the row is going; their posts show "Former member"
 
 
 class Member(BigIntAuditBase):
@@ -23,8 +37,8 @@ class Member(BigIntAuditBase):
     username_key: Mapped[str] = mapped_column(String(40), unique=True, index=True)
     email: Mapped[str | None] = mapped_column(String(320), default=None)
     password_hash: Mapped[str] = mapped_column(String(255), default="")
-    role: Mapped[str] = mapped_column(String(16), default="member")
-    status: Mapped[str] = mapped_column(String(16), default="active")
+    role: Mapped[Role] = mapped_column(EnumText(Role), default=Role.MEMBER)
+    status: Mapped[MemberStatus] = mapped_column(EnumText(MemberStatus), default=MemberStatus.ACTIVE)
     suspended_until: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
     # Bumped to end every session and token at once (password change, suspension, ban).
     session_epoch: Mapped[int] = mapped_column(Integer, default=0)
@@ -41,15 +55,15 @@ class Member(BigIntAuditBase):
 
     @property
     def is_moderator(self) -> bool:
-        return self.role in ("moderator", "admin")
+        return Role(self.role).moderates
 
     @property
     def is_admin(self) -> bool:
-        return self.role == "admin"
+        return self.role == Role.ADMIN
 
     @property
     def display_name(self) -> str:
-        return "Former member" if self.status == "deleted" else self.username
+        return "Former member" if self.status == MemberStatus.DELETED else self.username
 
 
 class ApiToken(BigIntAuditBase):

@@ -9,14 +9,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from forum.accounts.models import ApiToken, Member
+from forum.accounts.models import ApiToken, Member, MemberStatus, Role
 from forum.accounts.passwords import MIN_PASSWORD_LENGTH, dummy_verify, hash_password, verify_password
 from forum.db.base import utcnow
 from forum.discussions.models import Post, Reaction, Thread
+from forum.discussions.writing import DiscussionWriter
 from forum.errors import Conflict, Forbidden, Invalid, NotSignedIn
 from forum.outbox.events import MEMBER_DELETED, emit
 from forum.warnings.models import WarningPreference
@@ -47,7 +48,7 @@ class AccountService:
 
     # --- sign-up and sign-in -------------------------------------------------------------
 
-    async def register(self, username: str, password: str, email: str | None = None, role: str = "member",
+    async def register(self, username: str, password: str, email: str | None = None, role: Role = Role.MEMBER,
                        is_demo: bool = False) -> Member:
         username = (username or "").strip()
         email = (email or "").strip() or None
@@ -96,9 +97,9 @@ class AccountService:
 
     @staticmethod
     def ensure_may_sign_in(member: Member) -> None:
-        if member.status == "banned":
+        if member.status == MemberStatus.BANNED:
             raise Forbidden("This account has been closed by the moderators.")
-        if member.status == "suspended" and member.suspended_until and member.suspended_until > utcnow():
+        if member.status == MemberStatus.SUSPENDED and member.suspended_until and member.suspended_until > utcnow():
             until = member.suspended_until.strftime("%d %B %Y, %H:%M UTC")
             raise Forbidden(f"This account is paused until {until}. You can still read the forum.")
 
@@ -117,9 +118,10 @@ class AccountService:
 
     @staticmethod
     def is_active(member: Member) -> bool:
-        if member.status in ("banned", "deleted"):
+        if member.status in (MemberStatus.BANNED, MemberStatus.DELETED):
             return False
-        return not (member.status == "suspended" and member.suspended_until and member.suspended_until > utcnow())
+        suspended = member.status == MemberStatus.SUSPENDED
+        return not (suspended and member.suspended_until and member.suspended_until > utcnow())
 
     async def issue_token(self, member: Member) -> str:
         token = secrets.token_urlsafe(32)
@@ -169,9 +171,9 @@ class AccountService:
         await self.session.commit()
 
     async def set_role(self, member: Member, role: str) -> None:
-        if role not in ("member", "moderator", "admin"):
+        if role not in tuple(Role):
             raise Invalid(f"Unknown role {role!r}.")
-        member.role = role
+        member.role = Role(role)
         await self.session.commit()
 
     async def export(self, member: Member) -> DataExport:
@@ -200,28 +202,8 @@ class AccountService:
 
     async def delete_account(self, member: Member, remove_posts: bool) -> None:
         """Deletes the account. Posts go too, or stay as a "former member"'s: the member decides."""
-        post_ids = list(await self.session.scalars(select(Post.id).where(Post.author_id == member.id)))
-        if remove_posts:
-            await self.session.execute(
-                update(Post).where(Post.author_id == member.id)
-                .values(status="deleted", body_source="", body_html="", author_id=None))
-            await self.session.execute(
-                update(Thread).where(Thread.author_id == member.id).values(status="deleted", title="(deleted)"))
-        else:
-            await self.session.execute(update(Post).where(Post.author_id == member.id).values(author_id=None))
-            await self.session.execute(update(Thread).where(Thread.author_id == member.id).values(author_id=None))
-        await self._recount_threads_of(post_ids)
+        post_ids = await DiscussionWriter(self.session).forget_author(member, remove_posts)
         emit(self.session, MEMBER_DELETED, member_id=member.id, post_ids=post_ids, posts_removed=remove_posts)
         await self.session.execute(delete(ApiToken).where(ApiToken.member_id == member.id))
         await self.session.delete(member)
         await self.session.commit()
-
-    async def _recount_threads_of(self, post_ids: list[int]) -> None:
-        if not post_ids:
-            return
-        thread_ids = set(await self.session.scalars(select(Post.thread_id).where(Post.id.in_(post_ids))))
-        for thread_id in thread_ids:
-            count = await self.session.scalar(
-                select(func.count()).select_from(Post)
-                .where(Post.thread_id == thread_id, Post.status == "published", Post.is_opening.is_(False)))
-            await self.session.execute(update(Thread).where(Thread.id == thread_id).values(reply_count=count or 0))

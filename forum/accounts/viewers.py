@@ -3,7 +3,7 @@
 Every signed-in page needs the member row and their content-warning choices before anything else,
 and both change rarely. Each process keeps them under `members.version`, which database triggers
 bump on any change to the row, the member's preferences (migration 0005) or their reactions
-(0007, which forum/discussions/services.py keeps under the same number), so one keyed read
+(0007, which forum/discussions/reading.py keeps under the same number), so one keyed read
 of that number tells whether the snapshot still holds: a role taken away, a suspension, a new
 session epoch or a changed preference in any process is seen by the very next request.
 

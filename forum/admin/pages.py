@@ -7,11 +7,11 @@ from typing import Any
 from litestar import Controller, Request, Response, get, post
 from litestar.di import Provide
 from litestar.response import Redirect, Template
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum.accounts.models import Member
-from forum.discussions.models import Topic
+from forum.discussions.reading import DiscussionReader
+from forum.discussions.writing import DiscussionWriter
 from forum.errors import Forbidden, ForumError
 from forum.warnings.services import WarningService
 from forum.web import flash, form_data, provide_member, render
@@ -31,7 +31,7 @@ class AdminPages(Controller):
     @get("/")
     async def overview(self, request: Request, admin: Member, db_session: AsyncSession) -> Template:
         composition = request.app.state.composition
-        topics = list(await db_session.scalars(select(Topic).order_by(Topic.position, Topic.name)))
+        topics = await DiscussionReader(db_session).all_topics()
         warnings = await WarningService(db_session).taxonomy(include_retired=True)
         return render("admin/overview.html", request, status_lines=composition.status_lines, topics=topics,
                       warnings=warnings, admin_links=request.app.state.admin_links)
@@ -39,23 +39,17 @@ class AdminPages(Controller):
     @post("/topics")
     async def save_topic(self, request: Request, admin: Member, db_session: AsyncSession) -> Response[Any]:
         form, _ = await form_data(request)
-        slug = (form.get("slug") or "").strip().lower()
-        name = (form.get("name") or "").strip()
-        if not slug or not name or not slug.replace("-", "").isalnum():
-            flash(request, "A topic needs a name and a slug of lower-case letters, numbers and dashes.")
-            return Redirect(path="/admin")
-        topic = await db_session.scalar(select(Topic).where(Topic.slug == slug))
-        if topic is None:
-            topic = Topic(slug=slug, name=name)
-            db_session.add(topic)
-        topic.name = name
-        topic.description = (form.get("description") or "").strip()
         try:
-            topic.position = int(form.get("position") or 0)
+            position = int(form.get("position") or 0)
         except ValueError:
-            topic.position = 0
-        await db_session.commit()
-        flash(request, f"Saved the topic “{name}”.")
+            position = 0
+        try:
+            topic = await DiscussionWriter(db_session).save_topic(
+                form.get("slug") or "", form.get("name") or "", form.get("description") or "", position)
+        except ForumError as exc:
+            flash(request, exc.detail)
+            return Redirect(path="/admin")
+        flash(request, f"Saved the topic “{topic.name}”.")
         return Redirect(path="/admin")
 
     @post("/warnings")

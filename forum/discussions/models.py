@@ -3,19 +3,33 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from enum import StrEnum
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum.accounts.models import Member
-from forum.db.base import BigIntAuditBase, DateTimeUTC, utcnow
+from forum.db.base import BigIntAuditBase, DateTimeUTC, EnumText, utcnow
 
-# published: everyone may see it; pending: waits for a moderator (pre-moderation);
-# hidden: held back pending review; removed: taken down by a moderator; deleted: by its author.
-PostStatus = Literal["published", "pending", "hidden", "removed", "deleted"]
-ReactionKind = Literal["relate", "support", "thanks"]
-REACTION_LABELS: dict[str, str] = {"relate": "I relate", "support": "Sending support", "thanks": "Thank you"}
+
+class PostStatus(StrEnum):
+    """Where a post is in its life. A thread's status is its opening post's (forum/discussions/writing.py)."""
+
+    PUBLISHED = "published"  # everyone may see it
+    PENDING = "pending"  # waits for a moderator (pre-moderation)
+    HIDDEN = "hidden"  # held back pending review (the classifier, or members' reports)
+    REMOVED = "removed"  # taken down by a moderator, with a reason the author is told
+    DELETED = "deleted"  # by its author; moderation never brings it back
+
+
+class ReactionKind(StrEnum):
+    RELATE = "relate"
+    SUPPORT = "support"
+    THANKS = "thanks"
+
+
+REACTION_LABELS: dict[ReactionKind, str] = {ReactionKind.RELATE: "I relate", ReactionKind.SUPPORT: "Sending support",
+                                            ReactionKind.THANKS: "Thank you"}
 
 
 class Topic(BigIntAuditBase):
@@ -36,11 +50,12 @@ class Thread(BigIntAuditBase):
     topic_id: Mapped[int] = mapped_column(ForeignKey("topics.id", ondelete="CASCADE"))
     author_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"), index=True)
     title: Mapped[str] = mapped_column(String(200))
-    status: Mapped[str] = mapped_column(String(16), default="published")
+    status: Mapped[PostStatus] = mapped_column(EnumText(PostStatus), default=PostStatus.PUBLISHED)
     pinned: Mapped[bool] = mapped_column(Boolean, default=False)
     locked: Mapped[bool] = mapped_column(Boolean, default=False)
     last_activity_at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True), default=utcnow)
-    # Published replies, kept in step by the post service so topic pages need no COUNT per row.
+    # Published replies, kept by forum/discussions/writing.py alone (atomic increments), so topic
+    # pages need no COUNT per row.
     reply_count: Mapped[int] = mapped_column(Integer, default=0)
     # Bumped by database triggers whenever what its page shows changes (migration 0004).
     version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
@@ -60,7 +75,7 @@ class Post(BigIntAuditBase):
     is_opening: Mapped[bool] = mapped_column(Boolean, default=False)
     body_source: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16), default="published", index=True)
+    status: Mapped[PostStatus] = mapped_column(EnumText(PostStatus), default=PostStatus.PUBLISHED, index=True)
     edited_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
     # What the author is told when a moderator removes the post.
     removal_reason: Mapped[str | None] = mapped_column(Text, default=None)
@@ -79,4 +94,4 @@ class Reaction(BigIntAuditBase):
 
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[ReactionKind] = mapped_column(EnumText(ReactionKind))

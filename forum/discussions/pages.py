@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
@@ -12,11 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum.accounts.models import Member
 from forum.discussions.crisis_help import resources_for
-from forum.discussions.services import POSTS_PER_PAGE, DiscussionService, Submitted
+from forum.discussions.models import PostStatus
+from forum.discussions.reading import DiscussionReader
+from forum.discussions.writing import DiscussionWriter, Submitted
 from forum.errors import Forbidden, Invalid
 from forum.warnings.services import WarningInput, WarningService
 from forum.warnings.visibility import Reader
-from forum.web import flash, form_data, is_htmx, provide_discussions, provide_member, render
+from forum.web import flash, form_data, is_htmx, provide_discussions, provide_member, provide_writer, render
 
 PENDING_NOTICE = "Your post is waiting for a moderator. It usually takes a few hours, and you'll see it here meanwhile."
 # Where the crisis panel is on a thread page: a post the crisis check fired on redirects here
@@ -34,13 +35,13 @@ async def _composer_context(session: AsyncSession, chosen: list[str] | None = No
     return {"taxonomy": await WarningService(session).taxonomy(), "chosen": set(chosen or []), "preview": None}
 
 
-async def _preview(request: Request, discussions: DiscussionService, session: AsyncSession,
+async def _preview(request: Request, writer: DiscussionWriter, session: AsyncSession,
                    form: dict[str, str], multi: dict[str, list[str]]) -> dict[str, Any]:
     """The preview block: rendered body, warning suggestions not yet chosen, crisis resources if needed.
 
     Used by htmx (POST /posts/preview) and by the no-JavaScript Preview button alike."""
     try:
-        result = await discussions.preview(form.get("body", ""))
+        result = await writer.preview(form.get("body", ""))
     except Invalid:
         return {"body_html": "", "suggestions": [], "labels": {}, "crisis_resources": []}
     chosen = set(multi.get("warnings", [])) | set(multi.get("dismissed", []))
@@ -57,20 +58,21 @@ def _wants_preview(form: dict[str, str]) -> bool:
 class DiscussionPages(Controller):
     include_in_schema = False
     dependencies = {"discussions": Provide(provide_discussions, sync_to_thread=False),
+                    "writer": Provide(provide_writer, sync_to_thread=False),
                     "member": Provide(provide_member)}
 
     @get("/")
-    async def home(self, request: Request, discussions: DiscussionService, reader: Reader) -> Template:
+    async def home(self, request: Request, discussions: DiscussionReader, reader: Reader) -> Template:
         return render("discussions/home.html", request, topics=await discussions.topics(reader))
 
     @get("/topics/{slug:str}")
-    async def topic(self, request: Request, slug: str, discussions: DiscussionService, reader: Reader,
+    async def topic(self, request: Request, slug: str, discussions: DiscussionReader, reader: Reader,
                     page: int = 1) -> Template:
         topic, threads = await discussions.threads(slug, reader, page)
         return render("discussions/topic.html", request, topic=topic, threads=threads)
 
     @get("/topics/{slug:str}/feed.xml")
-    async def topic_feed(self, request: Request, slug: str, discussions: DiscussionService,
+    async def topic_feed(self, request: Request, slug: str, discussions: DiscussionReader,
                          reader: Reader) -> Response[str]:
         """An Atom feed of a topic's latest threads, filtered for the reader like the page itself."""
         topic, threads = await discussions.threads(slug, reader, 1)
@@ -79,23 +81,23 @@ class DiscussionPages(Controller):
         return Response(body, media_type="application/atom+xml")
 
     @get("/topics/{slug:str}/new")
-    async def new_thread_form(self, request: Request, slug: str, member: Member, discussions: DiscussionService,
+    async def new_thread_form(self, request: Request, slug: str, member: Member, discussions: DiscussionReader,
                               db_session: AsyncSession) -> Template:
         topic = await discussions.topic(slug)
         return render("discussions/new_thread.html", request, topic=topic, values={}, errors={},
                     **await _composer_context(db_session))
 
     @post("/topics/{slug:str}/new")
-    async def new_thread(self, request: Request, slug: str, member: Member, discussions: DiscussionService,
-                         db_session: AsyncSession) -> Response[Any]:
+    async def new_thread(self, request: Request, slug: str, member: Member, discussions: DiscussionReader,
+                         writer: DiscussionWriter, db_session: AsyncSession) -> Response[Any]:
         form, multi = await form_data(request)
         if _wants_preview(form):
             topic = await discussions.topic(slug)
             return render("discussions/new_thread.html", request, topic=topic, values=form, errors={},
                           **{**await _composer_context(db_session, multi.get("warnings")),
-                             "preview": await _preview(request, discussions, db_session, form, multi)})
+                             "preview": await _preview(request, writer, db_session, form, multi)})
         try:
-            done = await discussions.create_thread(member, slug, form.get("title", ""), form.get("body", ""),
+            done = await writer.create_thread(member, slug, form.get("title", ""), form.get("body", ""),
                                                    _warning_input(form, multi))
         except Invalid as exc:
             topic = await discussions.topic(slug)
@@ -105,7 +107,7 @@ class DiscussionPages(Controller):
         return Redirect(path=f"/threads/{done.thread.id}" + (f"#{CRISIS_ANCHOR}" if done.crisis else ""))
 
     @get("/threads/{thread_id:int}")
-    async def thread(self, request: Request, thread_id: int, discussions: DiscussionService, reader: Reader,
+    async def thread(self, request: Request, thread_id: int, discussions: DiscussionReader, reader: Reader,
                      viewer: Member | None, db_session: AsyncSession, page: int = 1) -> Template:
         result = await discussions.thread_page(thread_id, reader, page, viewer)
         session = request.scope.get("session")
@@ -116,22 +118,24 @@ class DiscussionPages(Controller):
                     **await _composer_context(db_session))
 
     @post("/threads/{thread_id:int}")
-    async def reply(self, request: Request, thread_id: int, member: Member, discussions: DiscussionService,
-                    reader: Reader, db_session: AsyncSession) -> Response[Any]:
+    async def reply(self, request: Request, thread_id: int, member: Member, discussions: DiscussionReader,
+                    writer: DiscussionWriter, reader: Reader, db_session: AsyncSession) -> Response[Any]:
         form, multi = await form_data(request)
         if _wants_preview(form):
-            result = await discussions.thread_page(thread_id, reader, 10**6, member)
+            result = await discussions.thread_page(thread_id, reader, await discussions.last_page(thread_id, reader),
+                                                   member)
             return render("discussions/thread.html", request, result=result, thread=result.thread,
                           posts=result.posts, crisis_resources=[], values=form, errors={},
                           **{**await _composer_context(db_session, multi.get("warnings")),
-                             "preview": await _preview(request, discussions, db_session, form, multi)})
+                             "preview": await _preview(request, writer, db_session, form, multi)})
         try:
-            done = await discussions.reply(member, thread_id, form.get("body", ""), _warning_input(form, multi))
+            done = await writer.reply(member, thread_id, form.get("body", ""), _warning_input(form, multi))
         except Invalid as exc:
             if is_htmx(request):
                 return render("discussions/_reply_form.html", request, 400, thread_id=thread_id, values=form,
                             errors=exc.fields, **await _composer_context(db_session, multi.get("warnings")))
-            result = await discussions.thread_page(thread_id, reader, 10**6, member)
+            result = await discussions.thread_page(thread_id, reader, await discussions.last_page(thread_id, reader),
+                                                   member)
             return render("discussions/thread.html", request, 400, result=result, thread=result.thread,
                         posts=result.posts, crisis_resources=[], values=form, errors=exc.fields,
                         **await _composer_context(db_session, multi.get("warnings")))
@@ -139,17 +143,17 @@ class DiscussionPages(Controller):
             post_view = await discussions.post_view(done.post.id, reader, member)
             resources = await resources_for(request, db_session) if done.crisis else []
             return render("discussions/_reply_done.html", request, post=post_view, thread_id=thread_id,
-                        crisis_resources=resources, pending=done.post.status == "pending", values={}, errors={},
+                        crisis_resources=resources, pending=done.post.status == PostStatus.PENDING,
+                        values={}, errors={},
                         **await _composer_context(db_session))
         self._after_posting(request, done)
-        total = (await discussions.thread_page(thread_id, reader, 1, member)).posts.total
-        last = max(1, math.ceil(total / POSTS_PER_PAGE))
+        last = await discussions.last_page(thread_id, reader)
         if done.crisis:  # the query and the anchor written out: Redirect would put ?page= after the #
             return Redirect(path=f"/threads/{thread_id}" + (f"?page={last}" if last > 1 else "") + f"#{CRISIS_ANCHOR}")
         return Redirect(path=f"/threads/{thread_id}", query_params={"page": last} if last > 1 else None)
 
     def _after_posting(self, request: Request, done: Submitted) -> None:
-        if done.post.status == "pending":
+        if done.post.status == PostStatus.PENDING:
             flash(request, PENDING_NOTICE)
         if done.crisis:
             session = request.scope.get("session")
@@ -159,16 +163,16 @@ class DiscussionPages(Controller):
 
     @post("/threads/{thread_id:int}/settings")
     async def thread_settings(self, request: Request, thread_id: int, member: Member,
-                              discussions: DiscussionService) -> Redirect:
+                              writer: DiscussionWriter) -> Redirect:
         """Pin or lock a thread (moderators)."""
         form, _ = await form_data(request)
         change = {form.get("field", ""): form.get("value") == "on"}
-        await discussions.set_thread_flags(member, thread_id, pinned=change.get("pinned"), locked=change.get("locked"))
+        await writer.set_thread_flags(member, thread_id, pinned=change.get("pinned"), locked=change.get("locked"))
         flash(request, "Saved.")
         return Redirect(path=f"/threads/{thread_id}")
 
     @get("/posts/{post_id:int}/edit")
-    async def edit_form(self, request: Request, post_id: int, member: Member, discussions: DiscussionService,
+    async def edit_form(self, request: Request, post_id: int, member: Member, discussions: DiscussionReader,
                         reader: Reader, db_session: AsyncSession) -> Template:
         view = await discussions.post_view(post_id, reader, member)
         if not view.can_edit:
@@ -185,17 +189,17 @@ class DiscussionPages(Controller):
                     **await _composer_context(db_session, chosen + (["other"] if other else [])))
 
     @post("/posts/{post_id:int}/edit")
-    async def edit(self, request: Request, post_id: int, member: Member, discussions: DiscussionService,
-                   reader: Reader, db_session: AsyncSession) -> Response[Any]:
+    async def edit(self, request: Request, post_id: int, member: Member, discussions: DiscussionReader,
+                   writer: DiscussionWriter, reader: Reader, db_session: AsyncSession) -> Response[Any]:
         form, multi = await form_data(request)
         if _wants_preview(form):
             view = await discussions.post_view(post_id, reader, member)
             thread = await discussions.thread_view(view.thread_id, reader)
             return render("discussions/edit_post.html", request, post=view, thread=thread, values=form, errors={},
                           **{**await _composer_context(db_session, multi.get("warnings")),
-                             "preview": await _preview(request, discussions, db_session, form, multi)})
+                             "preview": await _preview(request, writer, db_session, form, multi)})
         try:
-            done = await discussions.edit_post(member, post_id, form.get("body", ""), _warning_input(form, multi),
+            done = await writer.edit_post(member, post_id, form.get("body", ""), _warning_input(form, multi),
                                                form.get("title"))
         except Invalid as exc:
             view = await discussions.post_view(post_id, reader, member)
@@ -206,31 +210,31 @@ class DiscussionPages(Controller):
         return Redirect(path=f"/threads/{done.thread.id}#{CRISIS_ANCHOR if done.crisis else f'post-{post_id}'}")
 
     @post("/posts/{post_id:int}/delete")
-    async def delete(self, request: Request, post_id: int, member: Member, discussions: DiscussionService) -> Redirect:
-        thread = await discussions.delete_post(member, post_id)
+    async def delete(self, request: Request, post_id: int, member: Member, writer: DiscussionWriter) -> Redirect:
+        thread = await writer.delete_post(member, post_id)
         flash(request, "Your post is deleted.")
-        return Redirect(path="/" if thread.status == "deleted" else f"/threads/{thread.id}")
+        return Redirect(path="/" if thread.status == PostStatus.DELETED else f"/threads/{thread.id}")
 
     @post("/posts/{post_id:int}/react")
-    async def react(self, request: Request, post_id: int, member: Member, discussions: DiscussionService,
+    async def react(self, request: Request, post_id: int, member: Member, writer: DiscussionWriter,
                     reader: Reader) -> Response[Any]:
         form, _ = await form_data(request)
-        view = await discussions.toggle_reaction(member, post_id, form.get("kind", ""), reader)
+        view = await writer.toggle_reaction(member, post_id, form.get("kind", ""), reader)
         if is_htmx(request):
             return render("discussions/_reactions.html", request, post=view, signed_in=True)
         return Redirect(path=f"/threads/{view.thread_id}#post-{post_id}")
 
     @post("/posts/preview")
-    async def preview(self, request: Request, member: Member, discussions: DiscussionService,
+    async def preview(self, request: Request, member: Member, writer: DiscussionWriter,
                       db_session: AsyncSession) -> Template:
         form, multi = await form_data(request)
-        block = await _preview(request, discussions, db_session, form, multi)
+        block = await _preview(request, writer, db_session, form, multi)
         return render("discussions/_preview.html", request, preview=block, suggestions=block["suggestions"],
                       labels=block["labels"], crisis_resources=block["crisis_resources"],
                       show_body=form.get("show_body") == "1")
 
     @get("/members/{username:str}")
-    async def member(self, request: Request, username: str, discussions: DiscussionService, reader: Reader,
+    async def member(self, request: Request, username: str, discussions: DiscussionReader, reader: Reader,
                      viewer: Member | None, page: int = 1) -> Template:
         member, entries = await discussions.member_posts(username, reader, page, viewer)
         return render("discussions/member.html", request, member=member, entries=entries)

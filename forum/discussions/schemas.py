@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from forum.discussions.services import PostView, ThreadView, TopicView
+from forum.discussions.reading import PostView, ThreadView, TopicView
 from forum.warnings.services import Tag, WarningInput
 
 

@@ -105,13 +105,13 @@ class LiveForum:
 
     def topic(self, slug: str = "anxiety", name: str = "Anxiety") -> None:
         from forum.db.engine import Database
-        from forum.discussions.services import DiscussionService
+        from forum.discussions.writing import DiscussionWriter
         from forum.settings import Settings
 
         async def run() -> None:
             database = Database(Settings.from_env(self.env))
             async with database.session() as session:
-                await DiscussionService(session).create_topic(slug, name, f"Talking about {name.lower()}.")
+                await DiscussionWriter(session).create_topic(slug, name, f"Talking about {name.lower()}.")
             await database.dispose()
 
         run_sync(run())

@@ -106,7 +106,7 @@ async def serving(app: Any, address: str = "127.0.0.1") -> AsyncIterator[httpx.A
 
 
 async def make_topic(app: Any, slug: str = "anxiety", name: str = "Anxiety") -> None:
-    from forum.discussions.services import DiscussionService
+    from forum.discussions.writing import DiscussionWriter
 
     async with app.state.db.session() as s:
-        await DiscussionService(s).create_topic(slug, name, f"About {name.lower()}")
+        await DiscussionWriter(s).create_topic(slug, name, f"About {name.lower()}")

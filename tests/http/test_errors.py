@@ -85,12 +85,12 @@ async def test_a_reaction_of_an_unknown_kind_is_a_400(api):
 
 
 async def test_an_unexpected_failure_is_a_kind_500_without_details(api, monkeypatch):
-    from forum.discussions.services import DiscussionService
+    from forum.discussions.reading import DiscussionReader
 
     async def explode(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr(DiscussionService, "topics", explode)
+    monkeypatch.setattr(DiscussionReader, "topics", explode)
     body = assert_kind_json_error(await api.get("/api/v1/topics"), 500)
     assert "secret internals" not in body["detail"]
     page = await api.client.get("/")

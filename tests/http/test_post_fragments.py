@@ -14,7 +14,7 @@ from pages_helper import another_browser, csrf_token, form_post, sign_in
 
 import forum.templating as templating
 from forum.app import ROOT
-from forum.discussions.services import PostView
+from forum.discussions.reading import PostView
 
 STAND_IN = "haven-csrf-stand-in"
 

@@ -10,7 +10,8 @@ from pages_helper import another_browser, form_post, sign_in
 from sqlalchemy import event
 
 from forum.accounts.services import AccountService
-from forum.discussions.services import _OWN_REACTIONS, DiscussionService
+from forum.discussions.reading import _OWN_REACTIONS
+from forum.discussions.writing import DiscussionWriter
 from forum.warnings.services import WarningInput, _taxonomy_cache
 
 AUTHORS = ("alice", "bob", "carol", "dan")
@@ -50,7 +51,7 @@ async def _members(api: Any) -> dict[str, Any]:
 async def thread_with(app: Any, posts: int, tag_every: int = 3) -> int:
     """A thread of `posts` posts by several authors, some tagged, some with reactions."""
     async with app.state.db.session() as s:
-        accounts, service = AccountService(s), DiscussionService(s)
+        accounts, service = AccountService(s), DiscussionWriter(s)
         members = [await accounts.by_username(name) for name in AUTHORS]
         done = await service.create_thread(members[0], "anxiety", f"A thread of {posts}", "Opening post.")
         thread_id = done.thread.id
@@ -65,7 +66,7 @@ async def thread_with(app: Any, posts: int, tag_every: int = 3) -> int:
 
 async def topic_with(app: Any, slug: str, threads: int) -> None:
     async with app.state.db.session() as s:
-        accounts, service = AccountService(s), DiscussionService(s)
+        accounts, service = AccountService(s), DiscussionWriter(s)
         await service.create_topic(slug, slug.title())
         members = [await accounts.by_username(name) for name in AUTHORS]
         for n in range(threads):
@@ -139,7 +140,7 @@ async def test_a_members_profile_costs_the_same_statements_for_5_posts_as_for_20
     await api.member("quiet")
     await api.member("chatty")
     async with api.client.app.state.db.session() as s:
-        accounts, service = AccountService(s), DiscussionService(s)
+        accounts, service = AccountService(s), DiscussionWriter(s)
         for name, count in (("quiet", 5), ("chatty", 20)):
             member = await accounts.by_username(name)
             for n in range(count):

@@ -11,7 +11,7 @@ from sqlalchemy import func, select, update
 
 from forum.accounts.services import AccountService
 from forum.discussions.models import Post, Thread
-from forum.discussions.services import DiscussionService
+from forum.discussions.writing import DiscussionWriter
 from forum.outbox.models import OutboxEvent
 
 
@@ -26,7 +26,7 @@ async def add_replies(app: Any, thread_id: int, author: str, count: int, start: 
     """Many replies at once, straight through the service (the API path is tested elsewhere)."""
     async with app.state.db.session() as s:
         member = await AccountService(s).by_username(author)
-        service = DiscussionService(s)
+        service = DiscussionWriter(s)
         for n in range(start, start + count):
             await service.reply(member, thread_id, f"Reply number {n}.")
 
@@ -34,7 +34,7 @@ async def add_replies(app: Any, thread_id: int, author: str, count: int, start: 
 async def set_flags(app: Any, thread_id: int, **flags: bool) -> None:
     async with app.state.db.session() as s:
         moderator = await AccountService(s).by_username("mod")
-        await DiscussionService(s).set_thread_flags(moderator, thread_id, **flags)
+        await DiscussionWriter(s).set_thread_flags(moderator, thread_id, **flags)
 
 
 # --- topics ----------------------------------------------------------------------------------------
@@ -42,7 +42,7 @@ async def set_flags(app: Any, thread_id: int, **flags: bool) -> None:
 
 async def test_topics_are_listed_in_the_order_the_admins_chose(api):
     async with api.client.app.state.db.session() as s:
-        service = DiscussionService(s)
+        service = DiscussionWriter(s)
         await service.create_topic("small-wins", "Small wins", "Good things", position=9)
         await service.create_topic("introductions", "Introductions", "Say hello", position=-1)
     r = await api.get("/api/v1/topics")
@@ -246,7 +246,7 @@ async def test_a_topic_shows_twenty_five_threads_a_page(api):
     async with api.client.app.state.db.session() as s:
         alice = await AccountService(s).by_username("alice")
         for n in range(27):
-            await DiscussionService(s).create_thread(alice, "anxiety", f"Thread {n}", "body")
+            await DiscussionWriter(s).create_thread(alice, "anxiety", f"Thread {n}", "body")
     first = (await api.get("/api/v1/topics/anxiety/threads")).json()
     assert (len(first["threads"]), first["pages"], first["total"]) == (25, 2, 27)
     second = (await api.get("/api/v1/topics/anxiety/threads?page=2")).json()
@@ -439,7 +439,7 @@ async def test_posting_writes_an_outbox_event_with_the_post(api):
 
 
 async def test_a_post_and_its_event_are_stored_together_or_not_at_all(api, monkeypatch):
-    from forum.discussions import services
+    from forum.discussions import writing
     from forum.outbox import events
 
     await api.member("alice")
@@ -448,7 +448,7 @@ async def test_a_post_and_its_event_are_stored_together_or_not_at_all(api, monke
     def broken_emit(session: Any, kind: str, **payload: Any) -> OutboxEvent:
         return events.emit(session, kind, **payload, unstorable=object())  # fails when the transaction commits
 
-    monkeypatch.setattr(services, "emit", broken_emit)
+    monkeypatch.setattr(writing, "emit", broken_emit)
     r = await api.post(f"/api/v1/threads/{thread['id']}/posts", "alice", json={"body": "Lost in the crash"})
     assert r.status_code == 500
     assert r.json()["detail"].startswith("Something went wrong on our side.")

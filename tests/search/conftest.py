@@ -92,10 +92,10 @@ class World:
         return name
 
     async def topic(self, slug: str, name: str) -> str:
-        from forum.discussions.services import DiscussionService
+        from forum.discussions.writing import DiscussionWriter
 
         async with self.app.state.db.session() as s:
-            await DiscussionService(s).create_topic(slug, name, f"About {name.lower()}")
+            await DiscussionWriter(s).create_topic(slug, name, f"About {name.lower()}")
         self.topics.append(slug)
         return slug
 

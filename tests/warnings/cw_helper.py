@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 from pages_helper import another_browser, form_post, sign_in
 
-from forum.discussions.services import DiscussionService
+from forum.discussions.writing import DiscussionWriter
 from forum.warnings.services import WarningInput
 
 HIDDEN_LINE = re.compile(r'<p class="hidden-line">(\d+) (posts?|threads?) hidden by your settings')
@@ -93,7 +93,7 @@ async def bulk_replies(app: Any, author: str, thread_id: int, bodies: list[tuple
 
     async with app.state.db.session() as s:
         member = await AccountService(s).by_username(author)
-        service = DiscussionService(s)
+        service = DiscussionWriter(s)
         for body, slugs in bodies:
             await service.reply(member, thread_id, body, WarningInput(tuple(slugs)))
 

@@ -24,7 +24,7 @@ from sqlalchemy import delete, update
 from forum.accounts.models import Member
 from forum.accounts.services import AccountService
 from forum.discussions.models import Post, Reaction, Thread
-from forum.discussions.services import DiscussionService
+from forum.discussions.writing import DiscussionWriter
 from forum.outbox.models import OutboxEvent
 from forum.warnings.models import PostWarning, ThreadWarning, WarningPreference
 from forum.warnings.services import WarningInput, WarningService
@@ -84,7 +84,7 @@ async def build(app: Any, plan: list[Any], salt_value: int) -> tuple[list[Item],
     items: list[Item] = []
     thread_ids: list[int] = []
     async with app.state.db.session() as s:
-        accounts, service = AccountService(s), DiscussionService(s)
+        accounts, service = AccountService(s), DiscussionWriter(s)
         members = {name: await accounts.by_username(name) for name in AUTHORS}
         for index, (author, thread_tags, thread_replies) in enumerate(plan):
             title, body = marker("title"), marker("body")

@@ -244,7 +244,7 @@ async def test_hiding_posts_does_not_leave_thread_pages_short(api):
 
 async def test_hiding_threads_does_not_leave_topic_pages_short(api):
     from forum.accounts.services import AccountService
-    from forum.discussions.services import DiscussionService
+    from forum.discussions.writing import DiscussionWriter
     from forum.warnings.services import WarningInput
 
     await api.member("writer")
@@ -252,7 +252,7 @@ async def test_hiding_threads_does_not_leave_topic_pages_short(api):
         writer = await AccountService(s).by_username("writer")
         for n in range(40):
             tags = WarningInput(("violence",)) if n % 4 == 0 else WarningInput()
-            await DiscussionService(s).create_thread(writer, "anxiety", f"Marker-t{n}-end", "words", tags)
+            await DiscussionWriter(s).create_thread(writer, "anxiety", f"Marker-t{n}-end", "words", tags)
     reader = await reader_in_mode(api, "visitor", "show")
     await reader.choose(violence="hide")
     html = (await reader.page("/topics/anxiety")).text

@@ -1,7 +1,8 @@
-"""Topics, threads, posts and reactions: every rule about writing and reading discussions.
+"""Topics, threads, posts and profiles as one reader may see them: the views and page queries.
 
 Reading always goes through the reader's visibility (forum.warnings.visibility), in the query,
-so pages keep their length and hidden content is never fetched.
+so pages keep their length and hidden content is never fetched. Every change to a post's life is
+in forum/discussions/writing.py.
 """
 
 from __future__ import annotations
@@ -16,20 +17,14 @@ from functools import cached_property
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import and_, case, func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from forum.accounts.models import Member
-from forum.content.render import render_markdown
-from forum.db.base import utcnow
+from forum.accounts.models import Member, MemberStatus
 from forum.discussions.cache import PAGES, PageCache, reader_key
-from forum.discussions.models import REACTION_LABELS, Post, Reaction, Thread, Topic
-from forum.errors import Forbidden, Invalid, NotFound, NotSignedIn
-from forum.hooks import Extensions, InlineFinding
-from forum.outbox.events import POST_CREATED, POST_DELETED, POST_EDITED, THREAD_CHANGED, emit
+from forum.discussions.models import REACTION_LABELS, Post, PostStatus, Reaction, Thread, Topic
+from forum.errors import NotFound
 from forum.warnings.models import Mode
-from forum.warnings.services import Tag, WarningInput, WarningService
-from forum.warnings.suggest import Suggestion
+from forum.warnings.services import Tag, WarningService
 from forum.warnings.visibility import Reader, anonymous, decide, visible_posts, visible_threads
 
 POSTS_PER_PAGE = 20
@@ -37,8 +32,6 @@ POSTS_PER_PAGE = 20
 OWN_REACTIONS_KEPT = 2000
 _OWN_REACTIONS = PageCache(size=4096)
 THREADS_PER_PAGE = 25
-MAX_TITLE = 200
-MAX_BODY = 50_000
 
 T = TypeVar("T")
 
@@ -76,7 +69,7 @@ class ThreadView:
     author_id: int | None
     tags: list[Tag]
     mode: Mode
-    status: str
+    status: PostStatus
     pinned: bool
     locked: bool
     reply_count: int
@@ -93,7 +86,7 @@ class PostView:
     body_html: str
     tags: list[Tag]
     mode: Mode
-    status: str
+    status: PostStatus
     is_opening: bool
     created_at: dt.datetime
     edited_at: dt.datetime | None
@@ -134,30 +127,6 @@ class ProfileEntry:
     thread_tags: list[Tag]
 
 
-@dataclass(frozen=True)
-class Submitted:
-    """A stored post, with what the inline checks found (the author is shown resources at once)."""
-
-    post: Post
-    thread: Thread
-    findings: list[InlineFinding]
-
-    @property
-    def crisis(self) -> bool:
-        return any(f.show_crisis_resources for f in self.findings)
-
-
-@dataclass(frozen=True)
-class Preview:
-    body_html: str
-    suggestions: list[Suggestion]
-    findings: list[InlineFinding]
-
-    @property
-    def crisis(self) -> bool:
-        return any(f.show_crisis_resources for f in self.findings)
-
-
 def _clean_page(page: int | None) -> int:
     try:
         return max(1, int(page or 1))
@@ -165,29 +134,11 @@ def _clean_page(page: int | None) -> int:
         return 1
 
 
-def _check_body(body: str | None, errors: dict[str, str]) -> str:
-    body = (body or "").strip()
-    if not body:
-        errors["body"] = "Write something before posting. Even a few words are welcome."
-    elif len(body) > MAX_BODY:
-        errors["body"] = (f"That's longer than we can take ({len(body):,} of {MAX_BODY:,} characters). "
-                          "Could you split it?")
-    return body
+class DiscussionReader:
+    """Topics, threads, posts and profiles as one reader may see them."""
 
-
-def _check_title(title: str | None, errors: dict[str, str]) -> str:
-    title = " ".join((title or "").split())
-    if not title:
-        errors["title"] = "Give your thread a title, so others can find it."
-    elif len(title) > MAX_TITLE:
-        errors["title"] = f"Keep the title under {MAX_TITLE} characters (it's {len(title)} now)."
-    return title
-
-
-class DiscussionService:
-    def __init__(self, session: AsyncSession, extensions: Extensions | None = None) -> None:
+    def __init__(self, session: AsyncSession) -> None:
         self.session = session
-        self.extensions = extensions or Extensions()
         self.warnings = WarningService(session)
 
     # --- topics ----------------------------------------------------------------------------
@@ -198,16 +149,14 @@ class DiscussionService:
         topics = await self.session.scalars(select(Topic).order_by(Topic.position, Topic.name))
         return [TopicView(t.id, t.slug, t.name, t.description, counts.get(t.id, 0)) for t in topics]
 
+    async def all_topics(self) -> list[Topic]:
+        """Every topic in its order, for the admin page (no counts, no reader)."""
+        return list(await self.session.scalars(select(Topic).order_by(Topic.position, Topic.name)))
+
     async def topic(self, slug: str) -> Topic:
         topic = await self.session.scalar(select(Topic).where(Topic.slug == slug))
         if topic is None:
             raise NotFound("We couldn't find that topic. It may have been renamed.")
-        return topic
-
-    async def create_topic(self, slug: str, name: str, description: str = "", position: int = 0) -> Topic:
-        topic = Topic(slug=slug, name=name, description=description, position=position)
-        self.session.add(topic)
-        await self.session.commit()
         return topic
 
     async def threads(self, slug: str, reader: Reader, page: int | None = 1) -> tuple[Topic, Page[ThreadView]]:
@@ -304,6 +253,11 @@ class DiscussionService:
             posts = await self._with_own_marks(posts, viewer)  # type: ignore[arg-type]
         return ThreadPage(view, posts, self._can_reply(viewer, stamp.locked, stamp.status))
 
+    async def last_page(self, thread_id: int, reader: Reader) -> int:
+        """The number of the thread's last page for this reader (where a new reply lands)."""
+        total, _ = await self._counts(Post, Post.thread_id == thread_id, reader, visible_posts)
+        return max(1, math.ceil(total / POSTS_PER_PAGE))
+
     async def _own_reactions(self, viewer: Member, ids: set[int]) -> Mapping[int, frozenset[str]]:
         """The member's reactions on these posts.
 
@@ -334,14 +288,14 @@ class DiscussionService:
             return posts
         items = []
         for p in posts.items:
-            own, can_edit = mine.get(p.id, frozenset()), viewer.is_moderator and p.status != "removed"
+            own, can_edit = mine.get(p.id, frozenset()), viewer.is_moderator and p.status != PostStatus.REMOVED
             # Untouched posts stay the shared objects (their rendered look is already worked out).
             items.append(p if (p.mine, p.can_edit) == (own, can_edit) else replace(p, mine=own, can_edit=can_edit))
         return replace(posts, items=items)
 
     @staticmethod
-    def _can_reply(viewer: Member | None, locked: bool, status: str) -> bool:
-        return viewer is not None and (not locked or viewer.is_moderator) and status == "published"
+    def _can_reply(viewer: Member | None, locked: bool, status: PostStatus) -> bool:
+        return viewer is not None and (not locked or viewer.is_moderator) and status == PostStatus.PUBLISHED
 
     async def _thread_page(self, thread_id: int, reader: Reader, page: int | None,
                            viewer: Member | None) -> tuple[ThreadView, Page[PostView]]:
@@ -388,7 +342,7 @@ class DiscussionService:
                 created_at=post.created_at, edited_at=post.edited_at, removal_reason=post.removal_reason,
                 reactions={k: counts[post.id].get(k, 0) for k in REACTION_LABELS}, mine=frozenset(mine[post.id]),
                 can_edit=viewer is not None and (viewer.id == post.author_id or viewer.is_moderator)
-                and post.status != "removed",
+                and post.status != PostStatus.REMOVED,
             ))
         return views
 
@@ -398,7 +352,7 @@ class DiscussionService:
         from forum.accounts.services import username_key
 
         member = await self.session.scalar(select(Member).where(Member.username_key == username_key(username)))
-        if member is None or member.status == "deleted":
+        if member is None or member.status == MemberStatus.DELETED:
             raise NotFound("We couldn't find that member.")
         number = _clean_page(page)
         scope = and_(Post.author_id == member.id, visible_posts(reader), visible_threads(reader))
@@ -435,186 +389,6 @@ class DiscussionService:
     async def source_of(self, post_id: int) -> str:
         """The Markdown as its author wrote it (for the edit form; callers check permission first)."""
         return (await self.session.scalar(select(Post.body_source).where(Post.id == post_id))) or ""
-
-    # --- writing ---------------------------------------------------------------------------
-
-    async def preview(self, body: str) -> Preview:
-        errors: dict[str, str] = {}
-        body = _check_body(body, errors)
-        if errors:
-            raise Invalid("Nothing to preview yet.", errors)
-        assessment = await self.extensions.assess(body)
-        return Preview(render_markdown(body), assessment.suggestions, assessment.findings)
-
-    async def create_thread(self, member: Member | None, topic_slug: str, title: str, body: str,
-                            warnings: WarningInput = WarningInput()) -> Submitted:
-        author = self._ensure_can_write(member)
-        topic = await self.topic(topic_slug)
-        errors: dict[str, str] = {}
-        title = _check_title(title, errors)
-        body = _check_body(body, errors)
-        if errors:
-            raise Invalid("Your thread needs a little more before it can be posted.", errors)
-        status = await self.extensions.initial_status(self.session, author)
-        now = utcnow()
-        thread = Thread(topic_id=topic.id, author_id=author.id, title=title, status=status, last_activity_at=now)
-        self.session.add(thread)
-        await self.session.flush()
-        # Warnings on the opening post cover the whole thread, title included.
-        await self.warnings.set_thread_tags(thread.id, warnings, author, by_moderator=False)
-        post = await self._store_post(author, thread, body, status, is_opening=True)
-        assessment = await self.extensions.assess(f"{title}\n{body}")
-        await self.warnings.add_forum_thread_tags(thread.id, assessment.forum_warnings)
-        findings = assessment.findings
-        emit(self.session, POST_CREATED, post_id=post.id, thread_id=thread.id, author_id=author.id,
-             findings=[f.as_dict() for f in findings])
-        await self.session.commit()
-        return Submitted(post, thread, findings)
-
-    async def reply(self, member: Member | None, thread_id: int, body: str,
-                    warnings: WarningInput = WarningInput()) -> Submitted:
-        author = self._ensure_can_write(member)
-        thread = await self.session.get(Thread, thread_id)
-        if thread is None or (thread.status not in ("published",) and thread.author_id != author.id):
-            raise NotFound("We couldn't find that thread. It may have been moved or deleted.")
-        if thread.locked and not author.is_moderator:
-            raise Forbidden("This thread is closed to new replies. You're welcome to start a new thread.")
-        errors: dict[str, str] = {}
-        body = _check_body(body, errors)
-        if errors:
-            raise Invalid("Your reply needs a little more before it can be posted.", errors)
-        status = await self.extensions.initial_status(self.session, author)
-        post = await self._store_post(author, thread, body, status, is_opening=False)
-        await self.warnings.set_post_tags(post.id, warnings, author, by_moderator=False)
-        if status == "published":
-            thread.reply_count += 1
-            thread.last_activity_at = utcnow()
-        assessment = await self.extensions.assess(body)
-        await self.warnings.add_forum_post_tags(post.id, assessment.forum_warnings)
-        findings = assessment.findings
-        emit(self.session, POST_CREATED, post_id=post.id, thread_id=thread.id, author_id=author.id,
-             findings=[f.as_dict() for f in findings])
-        await self.session.commit()
-        return Submitted(post, thread, findings)
-
-    async def _store_post(self, author: Member, thread: Thread, body: str, status: str, is_opening: bool) -> Post:
-        post = Post(thread_id=thread.id, author_id=author.id, body_source=body, body_html=render_markdown(body),
-                    status=status, is_opening=is_opening)
-        self.session.add(post)
-        await self.session.flush()
-        return post
-
-    async def _own_post(self, member: Member | None, post_id: int) -> tuple[Member, Post, Thread]:
-        if member is None:
-            raise NotSignedIn()
-        row = (await self.session.execute(
-            select(Post, Thread).join(Thread, Thread.id == Post.thread_id).where(Post.id == post_id))).first()
-        if row is None or row[0].status == "deleted":
-            raise NotFound("We couldn't find that post. It may have been deleted.")
-        post, thread = row
-        if post.author_id != member.id and not member.is_moderator:
-            raise Forbidden("You can only change your own posts.")
-        if post.status == "removed" and not member.is_moderator:
-            raise Forbidden("A moderator removed this post, so it can't be edited. You can appeal from your notices.")
-        return member, post, thread
-
-    async def edit_post(self, member: Member | None, post_id: int, body: str | None = None,
-                        warnings: WarningInput | None = None, title: str | None = None) -> Submitted:
-        editor, post, thread = await self._own_post(member, post_id)
-        self._ensure_can_write(editor)
-        errors: dict[str, str] = {}
-        if body is not None:
-            body = _check_body(body, errors)
-        if title is not None and post.is_opening:
-            title = _check_title(title, errors)
-        if errors:
-            raise Invalid("Your changes need another look.", errors)
-        by_moderator = editor.id != post.author_id
-        findings: list[InlineFinding] = []
-        forum_warnings: list[str] = []
-        if body is not None and body != post.body_source:
-            post.body_source = body
-            post.body_html = render_markdown(body)
-            post.edited_at = utcnow()
-            assessment = await self.extensions.assess(body)
-            findings = assessment.findings
-            forum_warnings = assessment.forum_warnings
-        if title is not None and post.is_opening and title != thread.title:
-            thread.title = title
-            post.edited_at = utcnow()
-        if warnings is not None:
-            if post.is_opening:
-                await self.warnings.set_thread_tags(thread.id, warnings, editor, by_moderator)
-            else:
-                await self.warnings.set_post_tags(post.id, warnings, editor, by_moderator)
-        if forum_warnings and not by_moderator:  # a moderator's edit never re-adds what a moderator removed
-            if post.is_opening:
-                await self.warnings.add_forum_thread_tags(thread.id, forum_warnings)
-            else:
-                await self.warnings.add_forum_post_tags(post.id, forum_warnings)
-        emit(self.session, POST_EDITED, post_id=post.id, thread_id=thread.id, author_id=post.author_id,
-             findings=[f.as_dict() for f in findings], by_moderator=by_moderator)
-        if post.is_opening:
-            emit(self.session, THREAD_CHANGED, thread_id=thread.id)
-        await self.session.commit()
-        return Submitted(post, thread, findings)
-
-    async def delete_post(self, member: Member | None, post_id: int) -> Thread:
-        _, post, thread = await self._own_post(member, post_id)
-        was_published = post.status == "published"
-        post.status = "deleted"
-        if post.is_opening:
-            remaining = await self.session.scalar(select(func.count()).select_from(Post).where(
-                Post.thread_id == thread.id, Post.id != post.id, Post.status == "published"))
-            if not remaining:
-                thread.status = "deleted"
-        elif was_published:
-            thread.reply_count = max(0, thread.reply_count - 1)
-        emit(self.session, POST_DELETED, post_id=post.id, thread_id=thread.id)
-        await self.session.commit()
-        return thread
-
-    async def toggle_reaction(self, member: Member | None, post_id: int, kind: str, reader: Reader) -> PostView:
-        writer = self._ensure_can_write(member)
-        if kind not in REACTION_LABELS:
-            raise Invalid("That isn't one of the reactions.")
-        await self.post_view(post_id, reader, writer)  # may this member see it at all?
-        existing = await self.session.scalar(select(Reaction).where(
-            Reaction.post_id == post_id, Reaction.member_id == writer.id, Reaction.kind == kind))
-        if existing:
-            await self.session.delete(existing)
-        else:
-            self.session.add(Reaction(post_id=post_id, member_id=writer.id, kind=kind))
-        try:
-            await self.session.commit()
-        except IntegrityError:  # a double click raced itself; the reaction is there
-            await self.session.rollback()
-        return await self.post_view(post_id, reader, writer)
-
-    async def set_thread_flags(self, member: Member | None, thread_id: int, *, pinned: bool | None = None,
-                               locked: bool | None = None) -> Thread:
-        if member is None or not member.is_moderator:
-            raise Forbidden("Only moderators can pin or lock threads.")
-        thread = await self.session.get(Thread, thread_id)
-        if thread is None:
-            raise NotFound("We couldn't find that thread.")
-        if pinned is not None:
-            thread.pinned = pinned
-        if locked is not None:
-            thread.locked = locked
-        await self.session.commit()
-        return thread
-
-    @staticmethod
-    def _ensure_can_write(member: Member | None) -> Member:
-        from forum.accounts.services import AccountService
-
-        if member is None:
-            raise NotSignedIn("Please sign in to post. It only takes a pseudonym and a password.")
-        if not AccountService.is_active(member):
-            raise Forbidden("Your account can't post right now. You can still read the forum.")
-        return member
-
 
 def _kinds_by_post(rows: Iterable[Any]) -> dict[int, frozenset[str]]:
     """(post id, reaction kind) rows as the kinds on each post."""
