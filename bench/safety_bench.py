@@ -9,8 +9,12 @@ Against real processes: `forum serve --workers 2` on SQLite, through the JSON AP
    difference (the issue's budget: no more than 25 ms slower).
 3. Resident memory (VmRSS) of each web worker once the model is loaded.
 
-    .venv/bin/python bench/safety_bench.py                 # about two minutes
-    .venv/bin/python bench/safety_bench.py --seconds 10
+First, in this process, before any server starts: torch and ONNX Runtime embedding the same 120 demo
+posts (whole post plus windows, as a preview reads them), one thread each, interleaved post by post
+over several rounds, so the shared machine's noise falls on both alike; it prints the ratio.
+
+    .venv/bin/python bench/safety_bench.py                 # about three minutes
+    .venv/bin/python bench/safety_bench.py --seconds 10 --skip-compare
 """
 
 from __future__ import annotations
@@ -64,6 +68,11 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def children(pid: int) -> list[int]:
     path = Path(f"/proc/{pid}/task/{pid}/children")
     return [int(p) for p in path.read_text().split()] if path.exists() else []
@@ -82,8 +91,10 @@ class Server:
 
     def __enter__(self) -> Server:
         subprocess.run([FORUM, "db", "upgrade"], env=self.env, check=True, capture_output=True)
-        self.proc = subprocess.Popen([FORUM, "serve", "--port", str(self.port), "--workers", "2"], env=self.env,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        self.log = Path(self.dir) / "serve.log"
+        with self.log.open("w") as log:
+            self.proc = subprocess.Popen([FORUM, "serve", "--port", str(self.port), "--workers", "2"], env=self.env,
+                                         stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         for _ in range(240):
             try:
                 if httpx.get(f"{self.base}/readyz", timeout=1).status_code == 200 and len(children(self.proc.pid)) >= 2:
@@ -97,6 +108,11 @@ class Server:
     def __exit__(self, *exc: object) -> None:
         os.killpg(self.proc.pid, signal.SIGTERM)
         self.proc.wait(timeout=30)
+
+    def safety_lines(self) -> list[str]:
+        """What each worker said at start-up about the model (which backend runs it, and why)."""
+        lines = self.log.read_text(errors="replace").splitlines()
+        return [line[line.index("safety model:"):] for line in lines if "safety model:" in line]
 
     def token(self, name: str) -> str:
         httpx.post(f"{self.base}/api/v1/auth/register", json={"username": name, "password": PASSWORD})
@@ -146,21 +162,68 @@ def reply_p50(server: Server, seconds: float, posts: list[str]) -> float:
     return percentile(latencies, 0.5)
 
 
+def compare_backends(posts: list[str], count: int, rounds: int) -> None:
+    """torch and ONNX Runtime on the same pieces, alternating post by post; per post the best of the rounds."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    import numpy as np
+
+    from forum.safety.model import Backend, Embedder, default_folder
+    from forum.safety.units import units
+
+    embedders = {"torch": Embedder(default_folder(), Backend.TORCH), "ONNX Runtime": Embedder(default_folder())}
+    if embedders["ONNX Runtime"].backend is not Backend.ONNX:
+        print(f"ONNX Runtime not compared: {embedders['ONNX Runtime'].runs_on}")
+        return
+    jobs = [units(post) for post in posts[:count]]
+    names = list(embedders)
+    best = {name: [float("inf")] * len(jobs) for name in names}
+    totals = {name: [0.0] * rounds for name in names}
+    difference = 0.0
+    for r in range(rounds):
+        for j, pieces in enumerate(jobs):
+            vectors = []
+            for name in (names if (j + r) % 2 == 0 else names[::-1]):
+                started = time.perf_counter()
+                vectors.append(embedders[name]._encode(pieces))  # the cache bypassed: every round embeds
+                took = time.perf_counter() - started
+                best[name][j] = min(best[name][j], took)
+                totals[name][r] += took
+            difference = max(difference, float(np.abs(vectors[0] - vectors[1]).max()))
+    per_post = {name: (sum(best[name]) / len(jobs) * 1000, sorted(totals[name])[rounds // 2] / len(jobs) * 1000)
+                for name in names}
+    pieces = sum(len(j) for j in jobs) / len(jobs)
+    print(f"embedding {len(jobs)} demo posts ({pieces:.1f} pieces a post), one thread, {rounds} rounds interleaved:")
+    for name, (b, m) in per_post.items():
+        print(f"  {name}: {b:.1f} ms a post (best of rounds), {m:.1f} ms (median round)")
+    print(f"  torch / ONNX Runtime: {per_post['torch'][0] / per_post['ONNX Runtime'][0]:.2f}× (best), "
+          f"{per_post['torch'][1] / per_post['ONNX Runtime'][1]:.2f}× (median); largest difference {difference:.1e}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--skip-compare", action="store_true", help="skip the in-process torch / ONNX Runtime run")
+    parser.add_argument("--compare-rounds", type=int, default=5)
     args = parser.parse_args()
     posts = demo_posts()
-    print(f"{platform.node()}, {os.cpu_count()} CPUs, {time.strftime('%Y-%m-%d %H:%M')}")
+    print(f"{platform.node()}, {os.cpu_count()} CPUs, {time.strftime('%Y-%m-%d %H:%M')}, "
+          f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    if not args.skip_compare:
+        compare_backends(posts, 120, args.compare_rounds)
     with Server(None) as server:
         subprocess.run([FORUM, "demo"], env=server.env, check=True, capture_output=True)
         workers = children(server.proc.pid)
+        for line in server.safety_lines():
+            print(f"worker: {line}")
         print("web worker RSS with the model loaded: " + ", ".join(f"{rss_mb(p):.0f} MB" for p in workers))
         token = server.token("previewer")
+        cpu_before = [cpu_seconds(p) for p in workers]
         previews = asyncio.run(timed_calls(server.base, token, "/api/v1/posts/preview", fresh_posts(posts),
                                            args.seconds, 4))
+        cpu = [cpu_seconds(p) - before for p, before in zip(workers, cpu_before, strict=True)]
         print(f"preview, both checks, concurrency 4: p50 {percentile(previews, 0.5):.1f} ms, "
-              f"p95 {percentile(previews, 0.95):.1f} ms ({len(previews)} requests)")
+              f"p95 {percentile(previews, 0.95):.1f} ms ({len(previews)} requests; the web workers used "
+              + ", ".join(f"{c:.1f}" for c in cpu) + f" s of CPU in {args.seconds:.0f} s)")
         with_model = reply_p50(server, args.seconds, posts)
     with Server("off") as server:
         subprocess.run([FORUM, "demo"], env=server.env, check=True, capture_output=True)

@@ -170,7 +170,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
     composition = compose(settings, db)
     alchemy = SQLAlchemyAsyncConfig(
         engine_instance=db.engine,
-        session_config=AsyncSessionConfig(expire_on_commit=False),
+        session_config=AsyncSessionConfig(expire_on_commit=False, info=db.session_info),
         session_dependency_key="db_session",
     )
     run_worker = settings.worker_in_process if run_worker is None else run_worker

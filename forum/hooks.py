@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum.accounts.models import Member
+from forum.discussions.models import PostStatus
 from forum.safety.model import SafetyModel, TextAnalysis
 from forum.warnings.suggest import Suggestion, WarningSuggester
 
@@ -40,9 +41,23 @@ class InlineFinding:
     source: FindingSource = FindingSource.RULES
 
     def as_dict(self) -> dict[str, Any]:
+        """For the outbox event's JSON payload; `from_dict` reads it back."""
         return {"check": self.check, "category": self.category, "matched": list(self.matched),
                 "show_crisis_resources": self.show_crisis_resources, "add_warnings": list(self.add_warnings),
                 "source": self.source.value}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> InlineFinding:
+        """A finding as an outbox event carried it (events stored before a field existed lack it)."""
+        return cls(check=str(data.get("check") or ""), category=str(data.get("category") or ""),
+                   matched=tuple(data.get("matched") or ()),
+                   show_crisis_resources=bool(data.get("show_crisis_resources")),
+                   add_warnings=tuple(data.get("add_warnings") or ()),
+                   source=FindingSource(data.get("source") or FindingSource.RULES))
+
+    @property
+    def is_crisis(self) -> bool:
+        return self.check == "crisis" or self.show_crisis_resources
 
 
 class InlineCheck(Protocol):
@@ -55,8 +70,8 @@ class InlineCheck(Protocol):
 
 
 CrisisResourcesProvider = Callable[[AsyncSession], Awaitable[list[dict[str, Any]]]]
-# Decides whether a new post waits for a moderator: "published" or "pending".
-PostPolicy = Callable[[AsyncSession, Member], Awaitable[str]]
+# Decides whether a new post waits for a moderator: PUBLISHED or PENDING.
+PostPolicy = Callable[[AsyncSession, Member], Awaitable[PostStatus]]
 
 
 @dataclass(frozen=True)
@@ -102,8 +117,8 @@ class Extensions:
     async def resources(self, session: AsyncSession) -> list[dict[str, Any]]:
         return await self.crisis_resources(session) if self.crisis_resources else []
 
-    async def initial_status(self, session: AsyncSession, member: Member) -> str:
-        return await self.post_policy(session, member) if self.post_policy else "published"
+    async def initial_status(self, session: AsyncSession, member: Member) -> PostStatus:
+        return await self.post_policy(session, member) if self.post_policy else PostStatus.PUBLISHED
 
 
 HealthCheck = Callable[[], Awaitable[None]]

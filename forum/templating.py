@@ -9,14 +9,13 @@ from jinja2 import Environment, pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
 
-from forum.discussions.cache import PageCache
-from forum.discussions.models import REACTION_LABELS
+from forum.accounts.models import MemberStatus
+from forum.discussions.models import REACTION_LABELS, PostStatus
 from forum.warnings.services import GENTLE_CHOICES, Tag, TagSource
 
 if TYPE_CHECKING:
     from forum.discussions.reading import PostView
 
-_POSTS = PageCache(size=8192)
 
 
 def ago(moment: dt.datetime | None, now: dt.datetime | None = None) -> str:
@@ -89,11 +88,12 @@ def post_article(context: Context, post: PostView) -> Markup:
     relation = "visitor" if viewer is None else ("author" if viewer.id == post.author_id else "other")
     when = ago(post.created_at)
     key = (post.look, when, relation)
-    html = _POSTS.get(key)
+    rendered = context["request"].app.state.db.cache.rendered_posts
+    html = rendered.get(key)
     if html is None:
         template = context.environment.get_template("discussions/_post.html")
         html = template.render(post=post, when=when, relation=relation, csrf_input=_CSRF_STAND_IN)
-        _POSTS.put(key, html)
+        rendered.put(key, html)
     if relation != "visitor":
         html = html.replace(_CSRF_STAND_IN, context.get("csrf_input", ""))
     return Markup(html)
@@ -102,7 +102,8 @@ def post_article(context: Context, post: PostView) -> Markup:
 def configure_environment(engine: object) -> None:
     env: Environment = engine.engine  # type: ignore[attr-defined]
     env.filters.update(ago=ago, plural=plural, listing=listing)
-    env.globals.update(REACTION_LABELS=REACTION_LABELS, GENTLE_CHOICES=GENTLE_CHOICES,
+    env.globals.update(REACTION_LABELS=REACTION_LABELS, GENTLE_CHOICES=GENTLE_CHOICES, PostStatus=PostStatus,
+                       MemberStatus=MemberStatus,
                        warning_names=warning_names, who_added=who_added, added_by=added_by,
                        post_article=post_article)
     # Templates don't change while the forum runs; skipping the mtime check saves a stat() per include.

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from forum.accounts.models import Member
+from forum.accounts.models import Member, MemberStatus, Role
 from forum.accounts.services import AccountService
 from forum.db.base import utcnow
 from forum.discussions.models import Post, PostStatus, Thread
@@ -198,7 +198,8 @@ class ActionService:
         if appeal.removed_by_id != moderator.id:
             return
         someone_else = await self.session.scalar(
-            select(Member.id).where(Member.role.in_(("moderator", "admin")), Member.status == "active",
+            select(Member.id).where(Member.role.in_((Role.MODERATOR, Role.ADMIN)),
+                                    Member.status == MemberStatus.ACTIVE,
                                     Member.id != moderator.id).limit(1))
         if someone_else is not None:
             raise Forbidden("You removed this post, so another moderator should decide the appeal. "
@@ -206,7 +207,7 @@ class ActionService:
 
     @staticmethod
     def _ensure_may_act_on_member(moderator: Member, author: Member | None, action: str) -> None:
-        if author is None or author.status == "deleted":
+        if author is None or author.status == MemberStatus.DELETED:
             raise Invalid("The author has deleted their account, so there is nobody to "
                           f"{'warn' if action == 'warn' else action}. You can hide or remove the post.")
         if author.id == moderator.id:
@@ -223,10 +224,10 @@ class ActionService:
         before = {"status": author.status,
                   "suspended_until": author.suspended_until.isoformat() if author.suspended_until else None}
         if action == "suspend":
-            author.status = "suspended"
+            author.status = MemberStatus.SUSPENDED
             author.suspended_until = utcnow() + dt.timedelta(days=days or 1)
         else:
-            author.status = "banned"
+            author.status = MemberStatus.BANNED
             author.suspended_until = None
         # Signed out everywhere at once: web sessions carry the epoch, API tokens are deleted.
         await AccountService(self.session).end_all_sessions(author)
@@ -240,11 +241,12 @@ class ActionService:
         # ": the reason." whatever punctuation the moderator ended with, so the next sentence reads on.
         because = f": {reason}{'' if reason[-1] in '.!?' else '.'}" if reason else "."
         texts: list[tuple[str, str | None]] = []
-        if action in ("approve", "warnings") and status_before != "published" and post.status == "published":
+        back = status_before != PostStatus.PUBLISHED and post.status == PostStatus.PUBLISHED
+        if action in ("approve", "warnings") and back:
             texts.append(({
-                "pending": f"Your post in {title} has been approved and everyone can see it now. "
+                PostStatus.PENDING: f"Your post in {title} has been approved and everyone can see it now. "
                            "Thank you for waiting.",
-                "removed": f"Your appeal was accepted: your post in {title} is back for everyone to see.",
+                PostStatus.REMOVED: f"Your appeal was accepted: your post in {title} is back for everyone to see.",
             }.get(status_before, f"A moderator has looked at your post in {title} and it's visible again. "
                                  "Sorry for the wait."), link))
         if action == "warnings":
@@ -327,7 +329,7 @@ class ActionService:
         if member_before and post.author_id:
             author = await self.session.get(Member, post.author_id)
             if author is not None:
-                author.status = member_before["status"]
+                author.status = MemberStatus(member_before["status"])
                 until = member_before.get("suspended_until")
                 author.suspended_until = dt.datetime.fromisoformat(until) if until else None
         # Notices the author hasn't opened yet are taken back; one they've read stays (it happened).

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from forum.db.base import utcnow
 from forum.discussions.models import Post, PostStatus, Thread
 from forum.discussions.writing import DiscussionWriter
+from forum.hooks import InlineFinding
 from forum.outbox.events import emit
 from moderation.config import ModerationConfig
 from moderation.models import Flag
@@ -91,12 +92,12 @@ class FlagService:
 
     # --- the sources ---------------------------------------------------------------------------
 
-    async def crisis(self, post_id: int, finding: dict[str, Any], event_id: int) -> Flag | None:
+    async def crisis(self, post_id: int, finding: InlineFinding, event_id: int) -> Flag | None:
         if await self.already_seen(post_id, "crisis", [event_id]):
             return None
-        category = str(finding.get("category") or "passive")
+        category = finding.category or "passive"
         existing = await self.open_flag(post_id, "crisis")
-        matched = list(finding.get("matched") or [])
+        matched = list(finding.matched)
         if existing is not None:
             # Keep the most urgent category an edit ever showed; the words from every version.
             old = (existing.details or {}).get("category", "passive")
@@ -121,7 +122,7 @@ class FlagService:
             return None
         hide_labels = config.hide_labels(scores)
         hidden = False
-        if hide_labels and post.status == "published":
+        if hide_labels and post.status == PostStatus.PUBLISHED:
             hidden = await DiscussionWriter(self.session).change_status(post, thread, PostStatus.HIDDEN)
             if hidden:
                 log_action(self.session, None, "auto-hide", "post", post.id,
@@ -129,7 +130,7 @@ class FlagService:
                            author_id=post.author_id, thread_id=thread.id, scores=scores)
                 notify(self.session, post.author_id, HIDDEN_FOR_REVIEW.format(title=quoted_title(thread)),
                        post_link(post))
-        held = hidden or post.status in ("hidden", "pending")
+        held = hidden or post.status in (PostStatus.HIDDEN, PostStatus.PENDING)
         raised = await self.raise_flag(post.id, "classifier", classifier_priority(scores, held),
                                        {"scores": scores, "labels": labels, "hide_labels": hide_labels,
                                         "classifier": classifier}, event_ids)

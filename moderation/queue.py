@@ -22,13 +22,14 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from forum.accounts.models import Member
+from forum.accounts.models import Member, MemberStatus
 from forum.db.base import utcnow
-from forum.discussions.models import Post, Thread
+from forum.discussions.models import Post, PostStatus, Thread
 from forum.discussions.reading import POSTS_PER_PAGE
 from forum.errors import NotFound
+from forum.paging import Page
 from forum.warnings.models import Mode
-from forum.warnings.services import Tag, WarningService
+from forum.warnings.services import Tag, WarningService, post_tags_with_thread
 from forum.warnings.visibility import Reader, decide, visible_posts, visible_threads
 from moderation.actions import claim_is_active
 from moderation.models import Appeal, Flag, ModAction, Report
@@ -151,20 +152,18 @@ class QueueCounts:
 
 
 @dataclass(frozen=True)
-class QueuePage:
-    cards: list[Card]
-    waiting: int
-    urgent: int
-    number: int
-    per_page: int = CARDS_PER_PAGE
+class QueuePage(Page[Card]):
+    """A page of the queue, and how many of all the waiting items are urgent."""
+
+    urgent: int = 0
 
     @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.waiting / self.per_page))
+    def cards(self) -> list[Card]:
+        return self.items
 
     @property
-    def total(self) -> int:
-        return self.waiting
+    def waiting(self) -> int:
+        return self.total
 
 
 @dataclass(frozen=True)
@@ -181,18 +180,6 @@ class LogEntry:
     created_at: dt.datetime
 
 
-@dataclass(frozen=True)
-class LogPage:
-    items: list[LogEntry]
-    number: int
-    total: int
-    per_page: int = LOG_PER_PAGE
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
-
-
 class QueueService:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -205,7 +192,7 @@ class QueueService:
             .group_by(Flag.post_id, Post.status))).all()
         items = []
         for post_id, priority, oldest, status in rows:
-            if status in ("hidden", "pending"):
+            if status in (PostStatus.HIDDEN, PostStatus.PENDING):
                 priority = max(priority, HELD_PRIORITY)
             items.append((post_id, int(priority), oldest))
         items.sort(key=lambda item: (-item[1], item[2], item[0]))
@@ -228,7 +215,7 @@ class QueueService:
         window = ordered[(number - 1) * CARDS_PER_PAGE:number * CARDS_PER_PAGE]
         cards = await self._cards([(post_id, priority) for post_id, priority, _ in window], reader)
         urgent = sum(1 for _, priority, _ in ordered if priority >= URGENT_AT)
-        return QueuePage(cards, len(ordered), urgent, number)
+        return QueuePage(cards, number, len(ordered), CARDS_PER_PAGE, urgent=urgent)
 
     async def card_for_flag(self, flag_id: int, reader: Reader) -> Card | None:
         """The card a flag belongs to, while it is still open (None once decided)."""
@@ -272,13 +259,14 @@ class QueueService:
             post, thread = posts[post_id]
             open_flags = sorted(flags[post_id], key=lambda f: (-f.priority, f.id))
             by_source = {f.source: f for f in open_flags}
-            all_tags = _merge(thread_tags.get(thread.id, []), post_tags.get(post.id, []))
+            all_tags = post_tags_with_thread(thread_tags.get(thread.id, []), post_tags.get(post.id, []))
             mode = decide(reader, [t.warning_id for t in all_tags], post.author_id)
             claim = next((f for f in open_flags if claim_is_active(f, now)), None)
             classifier = by_source.get("classifier")
             scores = (classifier.details or {}).get("scores") if classifier else post.classifier_scores
             crisis = by_source.get("crisis")
-            history = histories.get(post.author_id or -1, AuthorHistory("Former member", None, None, 0, 0, "deleted"))
+            history = histories.get(post.author_id or -1,
+                                    AuthorHistory("Former member", None, None, 0, 0, MemberStatus.DELETED))
             cards.append(Card(
                 flag_id=open_flags[0].id, flag_ids=[f.id for f in open_flags], post_id=post.id,
                 thread_id=thread.id, thread_title=thread.title, is_opening=post.is_opening,
@@ -299,7 +287,7 @@ class QueueService:
                 posted_at=post.created_at,
                 post_link=_post_link(thread.id, post.id, pages.get(post.id, 1)),
                 recent_posts=recent.get(post.id, []),
-                can_reply=thread.status == "published",
+                can_reply=thread.status == PostStatus.PUBLISHED,
                 message_link=private_message_link(history) if history.member_id else None,
             ))
         return cards
@@ -343,7 +331,7 @@ class QueueService:
         by_author: dict[int, list[RecentPost]] = defaultdict(list)
         for post, thread in rows:
             on_thread = thread_tags.get(thread.id, [])
-            all_tags = _merge(on_thread, post_tags.get(post.id, []))
+            all_tags = post_tags_with_thread(on_thread, post_tags.get(post.id, []))
             mode = decide(reader, [t.warning_id for t in all_tags], post.author_id)
             title_mode = decide(reader, [t.warning_id for t in on_thread], thread.author_id)
             if mode == "hide":  # the query already left these out; belt and braces
@@ -394,7 +382,8 @@ class QueueService:
             return {}
         members = {m.id: m for m in await self.session.scalars(select(Member).where(Member.id.in_(member_ids)))}
         posts = dict((await self.session.execute(
-            select(Post.author_id, func.count()).where(Post.author_id.in_(member_ids), Post.status != "deleted")
+            select(Post.author_id, func.count())
+            .where(Post.author_id.in_(member_ids), Post.status != PostStatus.DELETED)
             .group_by(Post.author_id))).all())
         actions = dict((await self.session.execute(
             select(Post.author_id, func.count(ModAction.id))
@@ -406,7 +395,7 @@ class QueueService:
 
     # --- the audit log ---------------------------------------------------------------------------
 
-    async def log(self, number: int = 1) -> LogPage:
+    async def log(self, number: int = 1) -> Page[LogEntry]:
         total = await self.session.scalar(select(func.count()).select_from(ModAction)) or 0
         number = max(1, min(int(number or 1), max(1, math.ceil(total / LOG_PER_PAGE))))
         rows = (await self.session.execute(
@@ -427,7 +416,7 @@ class QueueService:
                                                        else "Former member"),
                                   action.action, action.target_kind, action.target_id, label, link, action.reason,
                                   dict(action.details or {}), action.created_at))
-        return LogPage(items, number, total)
+        return Page(items, number, total, LOG_PER_PAGE)
 
 
 def _target(action: ModAction, titles: dict[int, str], threads: dict[int, int],
@@ -446,10 +435,6 @@ def _target(action: ModAction, titles: dict[int, str], threads: dict[int, int],
         return f"crisis resource “{(action.details or {}).get('name', action.target_id)}”", "/admin/moderation"
     return f"{action.target_kind} {action.target_id or ''}".strip(), None
 
-
-def _merge(thread_tags: list[Tag], post_tags: list[Tag]) -> list[Tag]:
-    seen = {t.warning_id for t in thread_tags}
-    return thread_tags + [t for t in post_tags if t.warning_id not in seen]
 
 
 def _post_link(thread_id: int, post_id: int, page: int) -> str:

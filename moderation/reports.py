@@ -104,7 +104,7 @@ class ReportService:
         await self.session.flush()
         reports = list(await self.session.scalars(select(Report).where(Report.flag_id == flag.id)))
         hidden = False
-        if post.status == "published" and await self._enough_to_hide(reports):
+        if post.status == PostStatus.PUBLISHED and await self._enough_to_hide(reports):
             hidden = await DiscussionWriter(self.session).change_status(post, thread, PostStatus.HIDDEN)
             if hidden:
                 log_action(self.session, None, "auto-hide", "post", post.id,
@@ -113,7 +113,7 @@ class ReportService:
                 notify(self.session, post.author_id, HIDDEN_FOR_REVIEW.format(title=quoted_title(thread)),
                        post_link(post))
         flag.priority = max(flag.priority, report_priority([r.reason for r in reports],
-                                                           post.status in ("hidden", "pending")))
+                                                           post.status in (PostStatus.HIDDEN, PostStatus.PENDING)))
         flag.details = {**(flag.details or {}), "reasons": sorted({r.reason for r in reports})}
         await self.session.commit()
         return ReportResult(report, hidden)
@@ -142,7 +142,7 @@ class ReportService:
         post = await self.session.get(Post, post_id)
         if post is None or post.author_id != member.id:
             raise NotFound("We couldn't find that post among yours.")
-        if post.status != "removed":
+        if post.status != PostStatus.REMOVED:
             raise Invalid("Only a post a moderator removed can be appealed.")
         if await self.session.scalar(select(Appeal.id).where(Appeal.post_id == post_id)):
             raise Conflict("You've already appealed this removal. Each removal can be appealed once.")
@@ -167,7 +167,7 @@ class ReportService:
             select(Post.id, Post.thread_id, Thread.title, Post.removal_reason, Appeal.status)
             .join(Thread, Thread.id == Post.thread_id)
             .outerjoin(Appeal, Appeal.post_id == Post.id)
-            .where(Post.author_id == member.id, Post.status == "removed").order_by(Post.id.desc()))
+            .where(Post.author_id == member.id, Post.status == PostStatus.REMOVED).order_by(Post.id.desc()))
         return [RemovedPost(*row) for row in rows]
 
     # --- notices ---------------------------------------------------------------------------------

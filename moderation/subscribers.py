@@ -15,7 +15,8 @@ from typing import Any, Protocol
 from sqlalchemy import select
 
 from forum.db.engine import Database
-from forum.discussions.models import Post, Thread
+from forum.discussions.models import Post, PostStatus, Thread
+from forum.hooks import InlineFinding
 from forum.outbox.events import POST_CREATED, POST_EDITED
 from forum.settings import Settings
 from moderation.classifying import ClassifierHolder
@@ -70,10 +71,10 @@ class FlagRaiser:
                 post_id = _post_id(event)
                 if post_id not in statuses:
                     continue  # gone since (its author deleted their account with their posts)
-                for finding in event.payload.get("findings") or []:
-                    if finding.get("check") == "crisis" or finding.get("show_crisis_resources"):
+                for finding in map(InlineFinding.from_dict, event.payload.get("findings") or []):
+                    if finding.is_crisis:
                         await flags.crisis(post_id, finding, event.id)
-                if event.kind == POST_CREATED and statuses[post_id] == "pending":
+                if event.kind == POST_CREATED and statuses[post_id] == PostStatus.PENDING:
                     await flags.premod(post_id, event.id)
             await session.commit()
 
@@ -101,7 +102,8 @@ class ClassifierSubscriber:
         async with self.db.session() as session:
             rows = (await session.execute(
                 select(Post, Thread).join(Thread, Thread.id == Post.thread_id)
-                .where(Post.id.in_(by_post), Post.status.in_(("published", "pending", "hidden"))))).all()
+                .where(Post.id.in_(by_post),
+                       Post.status.in_((PostStatus.PUBLISHED, PostStatus.PENDING, PostStatus.HIDDEN))))).all()
             if not rows:
                 return
             # One text per post, as it is now: a post created and edited in one batch is scored once.

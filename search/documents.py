@@ -12,14 +12,14 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum.content.render import plain_text
-from forum.discussions.models import Post, Thread, Topic
+from forum.discussions.models import Post, PostStatus, Thread, Topic
 from forum.warnings.services import WarningService
 from search.protocol import SearchDoc
 from search.snippets import strip_controls
 
 # Content that no reader (not even its author) can see again is taken out of the index;
 # everything else stays, and the reader's filter decides at search time.
-GONE = "deleted"
+GONE = PostStatus.DELETED
 CHUNK = 500
 
 

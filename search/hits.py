@@ -16,15 +16,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum.discussions.models import Post, Thread, Topic
-from forum.warnings.services import Tag, WarningService
+from forum.warnings.services import WarningService, post_tags_with_thread
 from forum.warnings.visibility import Reader, decide, visible_posts, visible_threads
 from search.protocol import SearchHit
-
-
-def _merge(thread_tags: list[Tag], post_tags: list[Tag]) -> list[Tag]:
-    # A thread's warnings cover its posts; a post's own come after, without repeats (as on thread pages).
-    seen = {t.warning_id for t in thread_tags}
-    return thread_tags + [t for t in post_tags if t.warning_id not in seen]
 
 
 async def hydrate(session: AsyncSession, reader: Reader, ordered_ids: Sequence[int],
@@ -46,7 +40,7 @@ async def hydrate(session: AsyncSession, reader: Reader, ordered_ids: Sequence[i
         if row is None:
             continue
         _, thread_id, author_id, status, is_opening, created_at, title, topic, topic_name = row
-        tags = _merge(thread_tags.get(thread_id, []), post_tags.get(post_id, []))
+        tags = post_tags_with_thread(thread_tags.get(thread_id, []), post_tags.get(post_id, []))
         mode = decide(reader, [t.warning_id for t in tags], author_id)
         if mode == "hide":  # the SQL clauses already agree; this keeps the promise if they ever drift
             continue

@@ -8,7 +8,6 @@ each backend in SQL (see search/hits.py).
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
@@ -17,6 +16,7 @@ from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum.errors import ForumError
+from forum.paging import page_count
 from forum.warnings.models import Mode
 from forum.warnings.services import Tag
 from forum.warnings.visibility import Reader
@@ -95,7 +95,7 @@ class SearchResults:
 
     @property
     def pages(self) -> int:
-        return min(MAX_PAGE, max(1, math.ceil(self.total / self.per_page)))
+        return min(MAX_PAGE, page_count(self.total, self.per_page))
 
     @property
     def number(self) -> int:

@@ -87,7 +87,7 @@ class AccountService:
     async def authenticate(self, username: str, password: str) -> Member:
         """The member, if the password matches; the same answer for an unknown name or a wrong password."""
         member = await self.by_username(username or "")
-        if member is None or member.status == "deleted":
+        if member is None or member.status == MemberStatus.DELETED:
             dummy_verify(password or "", self.fast_hashing)
             raise NotSignedIn(WRONG_SIGN_IN)
         if not verify_password(member.password_hash, password or "", self.fast_hashing):

@@ -21,8 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
 
 from forum.accounts.models import Member
-from forum.discussions.cache import PageCache
-from forum.warnings.services import WarningService
+from forum.cache import cache_of
+from forum.warnings.services import TAXONOMY_VERSION_KEY, WarningService, taxonomy_version_query
 from forum.warnings.visibility import Mode
 
 _COLUMNS = tuple(attr.key for attr in inspect(Member).column_attrs)
@@ -35,18 +35,18 @@ class ViewerSnapshot:
     saved_modes: dict[int, Mode]
 
 
-_SNAPSHOTS = PageCache(size=4096)
-
-
 async def signed_in_member(session: AsyncSession, member_id: int) -> tuple[Member, ViewerSnapshot] | None:
     """The member (attached to `session`, as if just loaded) and their saved choices; None if gone."""
-    row = (await session.execute(select(Member.version, Member.created_at).where(Member.id == member_id))).first()
+    # The taxonomy's version rides along, so a signed-in page never asks for it on its own.
+    row = (await session.execute(select(Member.version, Member.created_at, taxonomy_version_query())
+                                 .where(Member.id == member_id))).first()
     if row is None:
         return None
-    key = (str(session.bind.url), member_id)
-    snapshot: ViewerSnapshot | None = _SNAPSHOTS.get(key)
+    session.info[TAXONOMY_VERSION_KEY] = int(row[2] or 0)
+    snapshots = cache_of(session).viewers
+    snapshot: ViewerSnapshot | None = snapshots.get(member_id)
     # The creation time tells a newcomer from a deleted account whose id SQLite handed on.
-    if snapshot is not None and (snapshot.version, snapshot.columns["created_at"]) == tuple(row):
+    if snapshot is not None and (snapshot.version, snapshot.columns["created_at"]) == tuple(row[:2]):
         member = Member(**snapshot.columns)
         make_transient_to_detached(member)
         # merge, not add: if this request already loaded the member, that instance is the one to use.
@@ -58,5 +58,5 @@ async def signed_in_member(session: AsyncSession, member_id: int) -> tuple[Membe
                               await WarningService(session).saved_modes(member_id))
     # Stored under the version the row was read with; should that be newer than `version`, the
     # next request simply reads it again.
-    _SNAPSHOTS.put(key, snapshot)
+    snapshots.put(member_id, snapshot)
     return member, snapshot

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from forum.cache import SESSION_KEY, AppCache
 from forum.settings import Settings
 
 
@@ -47,7 +48,13 @@ class Database:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.engine = create_engine(settings)
-        self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+        # The app's caches (forum/cache.py), reachable from every session this database opens.
+        self.cache = AppCache()
+        self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False, info=self.session_info)
+
+    @property
+    def session_info(self) -> dict[str, object]:
+        return {SESSION_KEY: self.cache}
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:

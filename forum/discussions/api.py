@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum.accounts.models import Member
 from forum.discussions.crisis_help import resources_for
+from forum.discussions.models import PostStatus
 from forum.discussions.reading import DiscussionReader
 from forum.discussions.schemas import (
     PostIn,
@@ -102,7 +103,7 @@ class DiscussionApi(Controller):
     @delete("/posts/{post_id:int}", status_code=HTTP_200_OK)
     async def delete_post(self, post_id: int, member: Member, writer: DiscussionWriter) -> dict[str, Any]:
         await writer.delete_post(member, post_id)
-        return {"id": post_id, "status": "deleted"}
+        return {"id": post_id, "status": PostStatus.DELETED}
 
     @post("/posts/preview", status_code=HTTP_200_OK)
     async def preview(self, request: Request, data: PreviewIn, member: Member, writer: DiscussionWriter,

@@ -9,46 +9,28 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import math
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum.accounts.models import Member, MemberStatus
-from forum.discussions.cache import PAGES, PageCache, reader_key
+from forum.cache import cache_of
 from forum.discussions.models import REACTION_LABELS, Post, PostStatus, Reaction, Thread, Topic
 from forum.errors import NotFound
+from forum.paging import Page, page_count, page_number
 from forum.warnings.models import Mode
-from forum.warnings.services import Tag, WarningService
+from forum.warnings.services import Tag, WarningService, post_tags_with_thread
 from forum.warnings.visibility import Reader, anonymous, decide, visible_posts, visible_threads
 
 POSTS_PER_PAGE = 20
 # Members with up to this many reactions have them all kept per process (see _own_reactions).
 OWN_REACTIONS_KEPT = 2000
-_OWN_REACTIONS = PageCache(size=4096)
 THREADS_PER_PAGE = 25
-
-T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Page(Generic[T]):
-    items: list[T]
-    number: int
-    total: int
-    per_page: int
-    # How many items the reader's settings left out (a number only, never what they were).
-    hidden_by_settings: int = 0
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
-
 
 @dataclass(frozen=True)
 class TopicView:
@@ -127,13 +109,6 @@ class ProfileEntry:
     thread_tags: list[Tag]
 
 
-def _clean_page(page: int | None) -> int:
-    try:
-        return max(1, int(page or 1))
-    except (TypeError, ValueError):
-        return 1
-
-
 class DiscussionReader:
     """Topics, threads, posts and profiles as one reader may see them."""
 
@@ -169,10 +144,11 @@ class DiscussionReader:
         # author); everyone else with the same settings shares one list.
         if not started_here:
             reader = anonymous(reader)
-        number = _clean_page(page)
-        key = (str(self.session.bind.url), "topic", topic.id, topic.version, topic.updated_at, number,
-               reader_key(reader), self.warnings.taxonomy_stamp())
-        cached = PAGES.get(key)
+        number = page_number(page)
+        key = ("topic", topic.id, topic.version, topic.updated_at, number, reader_key(reader),
+               await self.warnings.taxonomy_version())
+        pages = cache_of(self.session).pages
+        cached = pages.get(key)
         if cached is not None:
             return topic, cached
         visible = and_(Thread.topic_id == topic.id, visible_threads(reader))
@@ -184,7 +160,7 @@ class DiscussionReader:
         tags = await self.warnings.thread_tags([t.id for t, _ in rows])
         items = [self._thread_view(thread, author, topic, tags.get(thread.id, []), reader) for thread, author in rows]
         result = Page(items, number, total, THREADS_PER_PAGE, hidden)
-        PAGES.put(key, result)
+        pages.put(key, result)
         return topic, result
 
     async def _counts(self, model: Any, scope: Any, reader: Reader, visible: Any) -> tuple[int, int]:
@@ -242,12 +218,13 @@ class DiscussionReader:
         # posts, their own words never hidden from them) and is built for them alone.
         shared = viewer is not None and not stamp.wrote_here
         basis, basis_viewer = (anonymous(reader), None) if shared else (reader, viewer)
-        key = (str(self.session.bind.url), "thread", thread_id, _clean_page(page), reader_key(basis),
-               basis_viewer.id if basis_viewer else None, tuple(stamp[:5]), self.warnings.taxonomy_stamp())
-        cached = PAGES.get(key)
+        key = ("thread", thread_id, page_number(page), reader_key(basis), basis_viewer.id if basis_viewer else None,
+               tuple(stamp[:5]), await self.warnings.taxonomy_version())
+        pages = cache_of(self.session).pages
+        cached = pages.get(key)
         if cached is None:
             cached = await self._thread_page(thread_id, basis, page, basis_viewer)
-            PAGES.put(key, cached)
+            pages.put(key, cached)
         view, posts = cached
         if shared:
             posts = await self._with_own_marks(posts, viewer)  # type: ignore[arg-type]
@@ -256,7 +233,7 @@ class DiscussionReader:
     async def last_page(self, thread_id: int, reader: Reader) -> int:
         """The number of the thread's last page for this reader (where a new reply lands)."""
         total, _ = await self._counts(Post, Post.thread_id == thread_id, reader, visible_posts)
-        return max(1, math.ceil(total / POSTS_PER_PAGE))
+        return page_count(total, POSTS_PER_PAGE)
 
     async def _own_reactions(self, viewer: Member, ids: set[int]) -> Mapping[int, frozenset[str]]:
         """The member's reactions on these posts.
@@ -264,15 +241,16 @@ class DiscussionReader:
         Every reaction bumps its member's `members.version` (migration 0007), and `viewer.version`
         is read fresh at the start of each request, so a member's reactions are kept per process
         under it; only the few with very many reactions are looked up page by page."""
-        key = (str(self.session.bind.url), viewer.id, viewer.version)
-        everything = _OWN_REACTIONS.get(key)
+        key = (viewer.id, viewer.version)
+        kept = cache_of(self.session).own_reactions
+        everything = kept.get(key)
         if everything is None:
             rows = (await self.session.execute(select(Reaction.post_id, Reaction.kind)
                                                .where(Reaction.member_id == viewer.id)
                                                .limit(OWN_REACTIONS_KEPT + 1))).all()
             if len(rows) <= OWN_REACTIONS_KEPT:
                 everything = _kinds_by_post(rows)
-                _OWN_REACTIONS.put(key, everything)
+                kept.put(key, everything)
         if everything is None:
             # The page's id range rather than a list of ids: one range scan of the member's reactions.
             everything = _kinds_by_post(await self.session.execute(
@@ -300,11 +278,11 @@ class DiscussionReader:
     async def _thread_page(self, thread_id: int, reader: Reader, page: int | None,
                            viewer: Member | None) -> tuple[ThreadView, Page[PostView]]:
         thread, topic, author, thread_tags = await self._visible_thread(thread_id, reader)
-        number = _clean_page(page)
+        number = page_number(page)
         visible = and_(Post.thread_id == thread.id, visible_posts(reader))
         total, hidden = await self._counts(Post, Post.thread_id == thread.id, reader, visible_posts)
         if number > 1 and (number - 1) * POSTS_PER_PAGE >= total:
-            number = max(1, math.ceil(total / POSTS_PER_PAGE))
+            number = page_count(total, POSTS_PER_PAGE)
         rows = (await self.session.execute(
             select(Post, Member).outerjoin(Member, Member.id == Post.author_id).where(visible)
             .order_by(Post.id).limit(POSTS_PER_PAGE).offset((number - 1) * POSTS_PER_PAGE))).all()
@@ -331,7 +309,7 @@ class DiscussionReader:
         views = []
         for post, author in rows:
             in_thread = thread_tags.get(post.thread_id, []) if isinstance(thread_tags, Mapping) else thread_tags
-            tags = _merge(in_thread, post_tags.get(post.id, []))
+            tags = post_tags_with_thread(in_thread, post_tags.get(post.id, []))
             mode = decide(reader, [t.warning_id for t in tags], post.author_id)
             if mode == "hide":  # already filtered in SQL; this keeps the promise if the two ever drift
                 continue
@@ -354,7 +332,7 @@ class DiscussionReader:
         member = await self.session.scalar(select(Member).where(Member.username_key == username_key(username)))
         if member is None or member.status == MemberStatus.DELETED:
             raise NotFound("We couldn't find that member.")
-        number = _clean_page(page)
+        number = page_number(page)
         scope = and_(Post.author_id == member.id, visible_posts(reader), visible_threads(reader))
         total = await self.session.scalar(
             select(func.count()).select_from(Post).join(Thread, Thread.id == Post.thread_id).where(scope)) or 0
@@ -390,6 +368,11 @@ class DiscussionReader:
         """The Markdown as its author wrote it (for the edit form; callers check permission first)."""
         return (await self.session.scalar(select(Post.body_source).where(Post.id == post_id))) or ""
 
+def reader_key(reader: Reader) -> Hashable:
+    """Everything about a reader that can change what a page shows them."""
+    return (reader.member_id, reader.is_moderator, reader.hidden_ids, reader.warned_ids, reader.gentle)
+
+
 def _kinds_by_post(rows: Iterable[Any]) -> dict[int, frozenset[str]]:
     """(post id, reaction kind) rows as the kinds on each post."""
     grouped: dict[int, set[str]] = defaultdict(set)
@@ -397,9 +380,5 @@ def _kinds_by_post(rows: Iterable[Any]) -> dict[int, frozenset[str]]:
         grouped[post_id].add(kind)
     return {post_id: frozenset(kinds) for post_id, kinds in grouped.items()}
 
-
-def _merge(thread_tags: list[Tag], post_tags: list[Tag]) -> list[Tag]:
-    seen = {t.warning_id for t in thread_tags}
-    return thread_tags + [t for t in post_tags if t.warning_id not in seen]
 
 

@@ -6,11 +6,14 @@ local sentence-transformers folder, or `off` for rules only. Whatever happens, t
 working: when the model can't load, the crisis check and the warning suggester fall back to their
 rules, and the start-up log, `forum doctor` and /admin say so.
 
-Embedding runs on one thread of its own per process (torch on one core each: two web workers on a
-two-core machine use both cores without fighting over them), never on the event loop. The model runs
-in full precision: int8 dynamic quantization was measured three times faster, but heads trained on
-its embeddings caught 0.79 of urgent development posts against 0.86 (bench/README.md), and for the
-crisis check recall comes first.
+Embedding runs on one thread of its own per process (one core each: two web workers on a two-core
+machine use both cores without fighting over them), never on the event loop. The transformer runs on
+ONNX Runtime when it can (forum/safety/onnx_backend.py: the same weights exported from the loaded
+model, checked against torch at every load, about 1.5× faster), else on torch, and the status line
+says which and why; FORUM_SAFETY_BACKEND=torch asks for torch. The model runs in full precision:
+int8 dynamic quantization was measured three times faster, but heads trained on its embeddings
+caught 0.79 of urgent development posts against 0.86 (bench/README.md), and for the crisis check
+recall comes first.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from forum.safety import onnx_backend
 from forum.safety.units import units
 
 log = logging.getLogger("forum.safety")
@@ -102,10 +106,19 @@ def fingerprint(folder: Path) -> str:
     return digest.hexdigest()
 
 
-class Embedder:
-    """A loaded sentence-embedding model with its own thread and a cache of recent pieces."""
+class Backend(StrEnum):
+    ONNX = "onnxruntime"
+    TORCH = "torch"
 
-    def __init__(self, folder: Path) -> None:
+
+class Embedder:
+    """A loaded sentence-embedding model with its own thread and a cache of recent pieces.
+
+    ``backend`` None tries ONNX Runtime and falls back to torch (``runs_on`` says which, and why);
+    ``cache`` is where the ONNX export is kept (None: onnx_backend.cache_folder()).
+    """
+
+    def __init__(self, folder: Path, backend: Backend | None = None, cache: Path | None = None) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -124,6 +137,23 @@ class Embedder:
         self.fingerprint = fingerprint(folder)
         self.dimension = int(self.model.get_embedding_dimension() if hasattr(self.model, "get_embedding_dimension")
                              else self.model.get_sentence_embedding_dimension())
+        self.fast: onnx_backend.OnnxEncoder | None = None
+        self.exported = False
+        if backend is Backend.TORCH:
+            self.runs_on = "run by torch (FORUM_SAFETY_BACKEND=torch)"
+        else:
+            try:
+                loaded = onnx_backend.load(self.model, self.fingerprint, cache)
+            except Exception as exc:  # whatever goes wrong here, torch still runs the model
+                reason = (exc.reason if isinstance(exc, onnx_backend.FastBackendUnavailable)
+                          else f"{type(exc).__name__}: {exc}")
+                self.runs_on = f"run by torch, slower: ONNX Runtime NOT USED: {reason}"
+                log.warning("safety model: ONNX Runtime not used, embedding on torch: %s", reason)
+            else:
+                self.fast, self.exported = loaded.encoder, loaded.exported
+                self.runs_on = (f"run by ONNX Runtime {loaded.encoder.version} (the same weights, "
+                                f"{'exported now' if loaded.exported else 'exported earlier'} to "
+                                f"{loaded.encoder.path}; within {loaded.max_difference:.0e} of torch)")
         self.load_seconds = time.perf_counter() - started
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
@@ -146,7 +176,19 @@ class Embedder:
             return self._encode(texts)
         return np.stack(rows) if rows else np.zeros((0, self.dimension), dtype=np.float32)
 
+    @property
+    def backend(self) -> Backend:
+        return Backend.ONNX if self.fast is not None else Backend.TORCH
+
     def _encode(self, texts: list[str]) -> np.ndarray:
+        if self.fast is not None:
+            try:
+                return self.fast.encode(texts)
+            except Exception:  # never seen; if it happens, this post is read by torch and the log says so
+                log.exception("safety model: ONNX Runtime failed on a batch of %d; torch read it instead", len(texts))
+        return self._encode_torch(texts)
+
+    def _encode_torch(self, texts: list[str]) -> np.ndarray:
         """A batch is padded to its longest text, so the whole post goes alone and its windows together."""
         longest = max(range(len(texts)), key=lambda i: len(texts[i]))
         rest = [t for i, t in enumerate(texts) if i != longest]
@@ -174,9 +216,12 @@ _loading = threading.Lock()
 
 
 def load_embedder(folder: Path) -> Embedder:
+    # FORUM_SAFETY_BACKEND=torch: torch even where ONNX Runtime would run (to compare, or to rule it out).
+    forced = os.environ.get("FORUM_SAFETY_BACKEND", "").strip().lower() == Backend.TORCH
+    backend = Backend.TORCH if forced else None
     with _loading:
         if folder not in _loaded:
-            _loaded[folder] = Embedder(folder)
+            _loaded[folder] = Embedder(folder, backend)
         return _loaded[folder]
 
 
@@ -208,7 +253,7 @@ class SafetyModel:
             return self.status
         name = DEFAULT_MODEL_NAME if not self.setting else folder.name
         self.status = SafetyStatus(SafetyState.LOADED, f"{name} from {folder}, loaded in "
-                                   f"{self.embedder.load_seconds:.1f} s", str(folder))
+                                   f"{self.embedder.load_seconds:.1f} s, {self.embedder.runs_on}", str(folder))
         return self.status
 
     async def start(self) -> SafetyStatus:

@@ -53,3 +53,13 @@ class WarningPreference(DefaultBase):
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), primary_key=True)
     warning_id: Mapped[int] = mapped_column(ForeignKey("content_warnings.id", ondelete="CASCADE"), primary_key=True)
     mode: Mapped[str] = mapped_column(String(8))
+
+
+class CacheVersion(DefaultBase):
+    """A number the database bumps whenever what it names changes (migration 0012: triggers on
+    content_warnings bump "taxonomy"), so every process's cached copy knows when to read again."""
+
+    __tablename__ = "cache_versions"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -14,11 +13,13 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum.accounts.models import Member
+from forum.cache import cache_of
 from forum.db.base import utcnow
 from forum.errors import Invalid, NotFound
 from forum.warnings.models import (
     MODES,
     OTHER_SLUG,
+    CacheVersion,
     ContentWarning,
     Mode,
     PostWarning,
@@ -27,10 +28,14 @@ from forum.warnings.models import (
 )
 from forum.warnings.visibility import Reader
 
-# The taxonomy is read on every page; it changes only when an admin edits it, so each process keeps
-# a copy per database for a few seconds (edits in this process drop it at once).
-TAXONOMY_TTL_SECONDS = 5.0
-_taxonomy_cache: dict[str, tuple[float, tuple[WarningInfo, ...]]] = {}
+# The taxonomy is read on every page and changes only when an admin edits it: the app's cache keeps
+# it under its database-kept version (migration 0012), read once per session (one per request).
+TAXONOMY_VERSION_KEY = "haven.taxonomy_version"
+
+
+def taxonomy_version_query() -> Any:
+    """The taxonomy's version as a scalar subquery, for folding into a query a request makes anyway."""
+    return select(CacheVersion.version).where(CacheVersion.name == "taxonomy").scalar_subquery()
 
 
 @dataclass(frozen=True)
@@ -78,6 +83,12 @@ class Tag:
         return self.note if self.slug == OTHER_SLUG and self.note else self.label
 
 
+def post_tags_with_thread(thread_tags: list[Tag], post_tags: list[Tag]) -> list[Tag]:
+    """A post's warnings: its thread's (the opening post's cover the whole thread), then its own."""
+    seen = {t.warning_id for t in thread_tags}
+    return thread_tags + [t for t in post_tags if t.warning_id not in seen]
+
+
 @dataclass(frozen=True)
 class WarningInput:
     """What an author or moderator asked for: known slugs, and their own words for "other"."""
@@ -104,24 +115,30 @@ class WarningService:
         self.session = session
 
     async def taxonomy(self, include_retired: bool = False) -> list[WarningInfo]:
-        key = str(self.session.bind.url)
-        cached = _taxonomy_cache.get(key)
-        if cached is None or time.monotonic() - cached[0] > TAXONOMY_TTL_SECONDS:
+        version = await self.taxonomy_version()
+        cache = cache_of(self.session).taxonomy
+        warnings: tuple[WarningInfo, ...] | None = cache.get(version)
+        if warnings is None:
             rows = await self.session.execute(
                 select(ContentWarning.id, ContentWarning.slug, ContentWarning.label, ContentWarning.description,
                        ContentWarning.default_mode, ContentWarning.retired, ContentWarning.position)
                 .order_by(ContentWarning.position, ContentWarning.id))
-            cached = (time.monotonic(), tuple(WarningInfo(*row) for row in rows))
-            _taxonomy_cache[key] = cached
-        return [w for w in cached[1] if include_retired or not w.retired]
+            warnings = tuple(WarningInfo(*row) for row in rows)
+            cache.put(version, warnings)
+        return [w for w in warnings if include_retired or not w.retired]
 
-    def taxonomy_stamp(self) -> float:
-        """When this process last read the taxonomy (labels on cached pages must not be older)."""
-        cached = _taxonomy_cache.get(str(self.session.bind.url))
-        return cached[0] if cached else 0.0
+    async def taxonomy_version(self) -> int:
+        """The taxonomy's version, read once per session (a signed-in request folds it into the
+        member's own read, forum/accounts/viewers.py); labels on cached pages carry it."""
+        version = self.session.info.get(TAXONOMY_VERSION_KEY)
+        if version is None:
+            version = self.session.info[TAXONOMY_VERSION_KEY] = int(
+                await self.session.scalar(select(CacheVersion.version).where(CacheVersion.name == "taxonomy")) or 0)
+        return int(version)
 
     def _forget_taxonomy(self) -> None:
-        _taxonomy_cache.pop(str(self.session.bind.url), None)
+        # This session changed it: the trigger has bumped the version, so read the new one next time.
+        self.session.info.pop(TAXONOMY_VERSION_KEY, None)
 
     # --- readers -------------------------------------------------------------------------
 

@@ -14,14 +14,14 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
 
-from forum.discussions.models import Post, Thread
+from forum.discussions.models import Post, PostStatus, Thread
 from forum.warnings.models import Mode, PostWarning, ThreadWarning
 
 # Statuses anyone may read. Authors also see their own held or removed posts (with a notice);
 # moderators see what is held for review.
-PUBLIC = ("published",)
-AUTHOR_SEES = ("published", "pending", "hidden", "removed")
-MODERATOR_SEES = ("published", "pending", "hidden", "removed")
+PUBLIC = (PostStatus.PUBLISHED,)
+AUTHOR_SEES = (PostStatus.PUBLISHED, PostStatus.PENDING, PostStatus.HIDDEN, PostStatus.REMOVED)
+MODERATOR_SEES = (PostStatus.PUBLISHED, PostStatus.PENDING, PostStatus.HIDDEN, PostStatus.REMOVED)
 
 
 @dataclass(frozen=True)

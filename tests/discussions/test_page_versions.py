@@ -1,6 +1,6 @@
 """Thread and topic versions are kept by the database, so cached pages can never go stale.
 
-Pages cache their data under these versions (forum/discussions/cache.py). Whatever changes a
+Pages cache their data under these versions (forum/cache.py). Whatever changes a
 thread, through any code path or plain SQL, must bump them; these tests change things the way
 other packages (moderation, account deletion) do, not only through the discussion service.
 """

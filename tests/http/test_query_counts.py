@@ -10,9 +10,8 @@ from pages_helper import another_browser, form_post, sign_in
 from sqlalchemy import event
 
 from forum.accounts.services import AccountService
-from forum.discussions.reading import _OWN_REACTIONS
 from forum.discussions.writing import DiscussionWriter
-from forum.warnings.services import WarningInput, _taxonomy_cache
+from forum.warnings.services import WarningInput
 
 AUTHORS = ("alice", "bob", "carol", "dan")
 
@@ -25,8 +24,7 @@ def counting_statements(app: Any) -> Iterator[list[str]]:
         statements.append(statement)
 
     engine = app.state.db.engine.sync_engine
-    _taxonomy_cache.clear()  # every measured request starts from the same cache state
-    _OWN_REACTIONS.clear()
+    app.state.db.cache.clear()  # every measured request starts from the same cache state
     event.listen(engine, "before_cursor_execute", count)
     try:
         yield statements
