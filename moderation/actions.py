@@ -23,8 +23,9 @@ from forum.discussions.models import Post, PostStatus, Thread
 from forum.discussions.writing import DiscussionWriter
 from forum.errors import Conflict, Forbidden, Invalid, NotFound
 from forum.warnings.services import WarningInput
+from moderation.decisions import DECISIONS, Context, Decision, Request, SetWarnings
 from moderation.models import Appeal, Flag, ModAction, Notice
-from moderation.rules import ACTIONS, AGREEING_ACTIONS, CLAIM_TIMEOUT, MAX_SUSPENSION_DAYS, UNDO_WINDOW
+from moderation.rules import ACTIONS, CLAIM_TIMEOUT, UNDO_WINDOW
 from moderation.services import (
     log_action,
     notify,
@@ -33,14 +34,6 @@ from moderation.services import (
     quoted_title,
     state_of,
 )
-
-UNDOABLE = frozenset({"approve", "hide", "remove", "warn", "suspend", "ban"})
-# Warn, suspend and ban say the post was a problem, so it goes out of sight too (a removed post
-# stays removed). To keep a post up and still talk to its author, approve it and warn separately.
-RESULT_STATUS = {"approve": PostStatus.PUBLISHED, "warnings": PostStatus.PUBLISHED, "hide": PostStatus.HIDDEN,
-                 "remove": PostStatus.REMOVED, "warn": PostStatus.HIDDEN, "suspend": PostStatus.HIDDEN,
-                 "ban": PostStatus.HIDDEN}
-MAX_REASON = 1000
 
 
 @dataclass(frozen=True)
@@ -124,21 +117,13 @@ class ActionService:
 
     async def resolve(self, actor: Member | None, flag_id: int, action: str, reason: str | None = None,
                       days: int | None = None, warnings: WarningInput | None = None) -> ActionResult:
+        """Decides every open flag on the post this flag is about (moderation/decisions.py says
+        what each decision means); one log line, the author told, undoable for a few minutes."""
         moderator = self.ensure_moderator(actor)
-        if action not in ACTIONS:
+        decision = DECISIONS.get(action)
+        if decision is None:
             raise Invalid("Choose one of: " + ", ".join(ACTIONS) + ".", {"action": "Choose an action."})
-        reason = (reason or "").strip() or None
-        if reason and len(reason) > MAX_REASON:
-            raise Invalid("Keep the reason under 1,000 characters.", {"reason": "Keep it under 1,000 characters."})
-        if action in ("remove", "warn", "suspend", "ban") and not reason:
-            why = "the author will see it" if action in ("remove", "warn") else "it goes in the log"
-            raise Invalid(f"Please give a reason: {why}.", {"reason": "Write a sentence or two."})
-        if action == "suspend":
-            if days is None or not 1 <= int(days) <= MAX_SUSPENSION_DAYS:
-                raise Invalid(f"Suspend for 1 to {MAX_SUSPENSION_DAYS} days.", {"days": "How many days?"})
-            days = int(days)
-        if action == "warnings" and warnings is None:
-            raise Invalid("Choose the content warnings to put on the post.", {"warnings": "Choose at least one."})
+        request = decision.check(Request(reason, days, warnings))
 
         flags, post, thread = await self._item(flag_id)
         await self._ensure_not_claimed_by_other(flags, moderator)
@@ -146,18 +131,16 @@ class ActionService:
         if appeal is not None:
             await self._ensure_may_decide_appeal(appeal, moderator)
         author = await self.session.get(Member, post.author_id) if post.author_id else None
-        if action in ("warn", "suspend", "ban"):
-            self._ensure_may_act_on_member(moderator, author, action)
+        decision.ensure_may_act_on(moderator, author)
 
         before = state_of(post, thread)
-        target = RESULT_STATUS[action]
-        if target == PostStatus.HIDDEN and post.status == PostStatus.REMOVED:
-            target = PostStatus.REMOVED
-        if action == "warnings":
-            await DiscussionWriter(self.session).set_warnings(post, thread, warnings or WarningInput(), moderator)
-        changed = await DiscussionWriter(self.session).change_status(
-            post, thread, target, reason if target == PostStatus.REMOVED else post.removal_reason)
-        member_before = await self._act_on_member(author, action, days) if author else None
+        target = decision.target_for(PostStatus(post.status))
+        writer = DiscussionWriter(self.session)
+        if request.warnings is not None and isinstance(decision, SetWarnings):
+            await writer.set_warnings(post, thread, request.warnings, moderator)
+        changed = await writer.change_status(
+            post, thread, target, request.reason if target == PostStatus.REMOVED else post.removal_reason)
+        member_before = await self._change_account(author, decision, request) if author else None
 
         # Resolve exactly the flags we loaded; if another moderator got there first, nothing matches.
         now = utcnow()
@@ -170,21 +153,25 @@ class ActionService:
             raise Conflict("Another moderator dealt with this a moment ago. Nothing more to do here.")
         await self.session.execute(
             update(Flag).where(Flag.id.in_([f.id for f in flags if f.source == "classifier"]))
-            .values(agreed=action in AGREEING_ACTIONS))
+            .values(agreed=decision.agrees_with_classifier))
         if appeal is not None:
             appeal.status = "upheld" if target == PostStatus.PUBLISHED else "rejected"
             appeal.decided_by_id, appeal.decided_at = moderator.id, now
 
-        notices = self._tell_author(action, post, thread, before.status, author, reason, days, appeal)
+        context = Context(quoted_title(thread), post_link(post), before.status, PostStatus(post.status),
+                          request.reason, request.days, appeal is not None)
+        notices = [n for text, link in (decision.notices(context) if author else [])
+                   if (n := notify(self.session, author.id if author else None, text, link)) is not None]
         await self.session.flush()
         entry = log_action(
-            self.session, moderator, action, "post", post.id, reason,
+            self.session, moderator, action, "post", post.id, request.reason,
             before=before.as_dict(), after=post.status, changed=changed, flags=[f.id for f in flags],
             sources=sorted({f.source for f in flags}), author_id=post.author_id, thread_id=thread.id,
-            member_before=member_before, days=days, notices=[n.id for n in notices],
+            member_before=member_before, days=request.days, notices=[n.id for n in notices],
             appeal_id=appeal.id if appeal else None)
         await self.session.commit()
-        return ActionResult(self._summary(action, author, days), post.id, entry.id, action in UNDOABLE)
+        name = author.username if author else "The author"
+        return ActionResult(decision.summary(name, request.days), post.id, entry.id, decision.undoable)
 
     async def _open_appeal(self, flags: list[Flag]) -> Appeal | None:
         for flag in flags:
@@ -205,87 +192,17 @@ class ActionService:
             raise Forbidden("You removed this post, so another moderator should decide the appeal. "
                             "It stays in the queue for them.")
 
-    @staticmethod
-    def _ensure_may_act_on_member(moderator: Member, author: Member | None, action: str) -> None:
-        if author is None or author.status == MemberStatus.DELETED:
-            raise Invalid("The author has deleted their account, so there is nobody to "
-                          f"{'warn' if action == 'warn' else action}. You can hide or remove the post.")
-        if author.id == moderator.id:
-            raise Forbidden("That's your own post, so you can't warn, suspend or ban its author.")
-        if action in ("suspend", "ban"):
-            if author.is_admin:
-                raise Forbidden("Admins can't be suspended or banned from the queue.")
-            if author.is_moderator and not moderator.is_admin:
-                raise Forbidden("Only an admin can suspend or ban a moderator.")
-
-    async def _act_on_member(self, author: Member, action: str, days: int | None) -> dict[str, Any] | None:
-        if action not in ("suspend", "ban"):
+    async def _change_account(self, author: Member, decision: Decision, request: Request) -> dict[str, Any] | None:
+        """Suspends or bans the author (signed out everywhere); returns their account before, for undo."""
+        after = decision.member_status(request)
+        if after is None:
             return None
         before = {"status": author.status,
                   "suspended_until": author.suspended_until.isoformat() if author.suspended_until else None}
-        if action == "suspend":
-            author.status = MemberStatus.SUSPENDED
-            author.suspended_until = utcnow() + dt.timedelta(days=days or 1)
-        else:
-            author.status = MemberStatus.BANNED
-            author.suspended_until = None
+        author.status, author.suspended_until = after
         # Signed out everywhere at once: web sessions carry the epoch, API tokens are deleted.
         await AccountService(self.session).end_all_sessions(author)
         return before
-
-    def _tell_author(self, action: str, post: Post, thread: Thread, status_before: str, author: Member | None,
-                     reason: str | None, days: int | None, appeal: Appeal | None) -> list[Notice]:
-        if author is None:
-            return []
-        title, link = quoted_title(thread), post_link(post)
-        # ": the reason." whatever punctuation the moderator ended with, so the next sentence reads on.
-        because = f": {reason}{'' if reason[-1] in '.!?' else '.'}" if reason else "."
-        texts: list[tuple[str, str | None]] = []
-        back = status_before != PostStatus.PUBLISHED and post.status == PostStatus.PUBLISHED
-        if action in ("approve", "warnings") and back:
-            texts.append(({
-                PostStatus.PENDING: f"Your post in {title} has been approved and everyone can see it now. "
-                           "Thank you for waiting.",
-                PostStatus.REMOVED: f"Your appeal was accepted: your post in {title} is back for everyone to see.",
-            }.get(status_before, f"A moderator has looked at your post in {title} and it's visible again. "
-                                 "Sorry for the wait."), link))
-        if action == "warnings":
-            texts.append((f"A moderator added a content warning to your post in {title}, so readers can choose "
-                          "whether to see it.", link))
-        if action == "hide":
-            texts.append((f"A moderator has hidden your post in {title}. Only you and the moderators can see it"
-                          f"{because}", link))
-        if action == "remove":
-            if appeal is not None:
-                texts.append((f"Another moderator looked at your appeal about {title}, and the removal stands"
-                              f"{because}", link))
-            else:
-                texts.append((f"A moderator removed your post in {title}{because} If you think this was a mistake, "
-                              "you can appeal once from this page.", "/notices"))
-        if action == "warn":
-            texts.append((f"A message from the moderators about your post in {title}{because} "
-                          "The post is hidden for now.", link))
-        if action == "suspend":
-            until = (utcnow() + dt.timedelta(days=days or 1)).strftime("%d %B %Y")
-            texts.append((f"Your account is paused for {days} day{'s' if days != 1 else ''}, until {until}, "
-                          f"because of your post in {title}{because} You can still read the forum.", link))
-        if action == "ban":
-            texts.append((f"The moderators have closed your account{because}", None))
-        return [n for text, target in texts if (n := notify(self.session, author.id, text, target)) is not None]
-
-    @staticmethod
-    def _summary(action: str, author: Member | None, days: int | None) -> str:
-        name = author.username if author else "The author"
-        return {
-            "approve": "Approved: everyone can see the post.",
-            "warnings": "Content warnings saved: the post is visible with them.",
-            "hide": f"Hidden: only {name} and the moderators can see it now.",
-            "remove": f"Removed: {name} sees your reason and can appeal once.",
-            "warn": f"{name} has been warned, and the post is hidden.",
-            "suspend": f"{name} is suspended for {days} day{'s' if days != 1 else ''} and signed out everywhere; "
-                       "the post is hidden.",
-            "ban": f"{name} is banned and signed out everywhere; the post is hidden.",
-        }[action]
 
     # --- undo ------------------------------------------------------------------------------------
 
@@ -295,7 +212,7 @@ class ActionService:
         entry = await self.session.get(ModAction, action_id)
         if entry is None or entry.actor_id != moderator.id or entry.target_kind != "post":
             raise NotFound("We couldn't find that action of yours.")
-        if entry.action not in UNDOABLE:
+        if entry.action not in DECISIONS or not DECISIONS[entry.action].undoable:
             raise Conflict("That can't be undone from here. Act on the post again instead.")
         if entry.created_at < utcnow() - UNDO_WINDOW:
             raise Conflict(f"It's been more than {int(UNDO_WINDOW.total_seconds() // 60)} minutes, so this can't be "

@@ -58,9 +58,8 @@ CLAIM_TIMEOUT = dt.timedelta(minutes=15)
 # A moderator can take back their own last action for this long (a mis-click, not a rethink).
 UNDO_WINDOW = dt.timedelta(minutes=5)
 MAX_SUSPENSION_DAYS = 365
+# In the order a moderator reads them; what each means is in moderation/decisions.py.
 ACTIONS = ("approve", "hide", "remove", "warnings", "warn", "suspend", "ban")
-# Actions by which the moderator agrees the post was a problem (calibration's "upheld").
-AGREEING_ACTIONS = frozenset({"hide", "remove", "warn", "suspend", "ban"})
 
 # --- classifier thresholds (admin-editable) ---------------------------------------------------
 # flag: raise a classifier flag at or above; hide: also hide the post pending review (None: never).

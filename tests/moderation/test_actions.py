@@ -288,3 +288,14 @@ async def test_the_log_page_lists_actions_for_moderators(forum, people) -> None:
     assert page.status_code == 200
     assert "sam removed post" in text_of(page.text) and "Selling things." in page.text
     await browser.aclose()
+
+
+def test_every_action_a_moderator_can_choose_has_its_decision() -> None:
+    from moderation.decisions import DECISIONS
+    from moderation.rules import ACTIONS
+
+    assert set(DECISIONS) == set(ACTIONS)
+    # The classifier learns "upheld" only from decisions that say the post was a problem.
+    assert {name for name, d in DECISIONS.items() if d.agrees_with_classifier} == {"hide", "remove", "warn",
+                                                                                    "suspend", "ban"}
+    assert {name for name, d in DECISIONS.items() if not d.undoable} == {"warnings"}

@@ -261,11 +261,12 @@ def test_speed_1000_checks_of_a_2000_character_post_under_one_second() -> None:
     post = _post()
     assert len(post) == 2000
     detect_crisis(post)  # warm up
-    start = time.perf_counter()
+    # CPU time of this process, so other work on a shared machine doesn't count against the rules.
+    start = time.process_time()
     for _ in range(1000):
         detect_crisis(post)
-    elapsed = time.perf_counter() - start
-    print(f"\n1,000 checks of a 2,000-character post: {elapsed:.3f} s")
+    elapsed = time.process_time() - start
+    print(f"\n1,000 checks of a 2,000-character post: {elapsed:.3f} s of CPU")
     assert elapsed < 1.0
 
 
