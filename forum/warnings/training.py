@@ -22,10 +22,12 @@ from forum.warnings.suggest import CORPUS, HEADS_NAME, IMPLIES, suggest_warnings
 from forum.warnings.taxonomy import SEED_SLUGS
 
 # Precision each warning must keep on the development split. The target on unseen text is micro
-# precision >= 0.80; 0.85 per warning left recall at 0.71 on development (the heads barely spoke),
-# 0.75 gave 0.78 recall at 0.83 micro precision (measured 2026-12-01, bench/README.md).
-DEV_PRECISION = 0.75
-REGULARISATION = 4.0
+# precision >= 0.80, and development precision has run below test precision (0.83 against 0.92 on
+# the first test sets), so the floor is set under the target. On the corpus with parts G and H
+# (2026-12-01, bench/README.md): floor 0.75 gave development recall 0.74 / precision 0.79, 0.70 gave
+# 0.78 / 0.76, 0.60 gave 0.83 / 0.65; C=8 was a little better than C=4 at each floor.
+DEV_PRECISION = 0.70
+REGULARISATION = 8.0
 
 
 def corpus_files() -> list[Any]:
