@@ -1,7 +1,10 @@
 """The small protocols `forum` defines and other packages fill in at the composition root.
 
-`forum` never imports `moderation` or `search`; `forum/app.py` and `forum/cli.py` register their
-pieces here (the crisis check, crisis resources, pre-moderation, outbox subscribers).
+`forum` never imports `moderation` or `search` (except its composition root: forum/app.py,
+forum/cli.py and the migrations' env.py). Instead each of those packages has a `plugin.py` whose
+`install()` fills in the forum's `Extensions` (the crisis check, crisis resources, pre-moderation)
+and returns a `Plugin`: what else it adds to the app (pages, outbox subscribers, readiness checks).
+forum/app.py's `compose()` does that for both and keeps the result as a `Composition`.
 """
 
 from __future__ import annotations
@@ -9,13 +12,16 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum.accounts.models import Member
 from forum.safety.model import SafetyModel, TextAnalysis
 from forum.warnings.suggest import Suggestion, WarningSuggester
+
+if TYPE_CHECKING:
+    from forum.outbox.worker import Subscriber
 
 
 class FindingSource(StrEnum):
@@ -77,6 +83,10 @@ class Assessment:
 
 @dataclass
 class Extensions:
+    """The forum's extension points: what forum's own services call while serving a request, filled in
+    at start-up by the packages' `plugin.install()`. Left empty (as some tests do), the forum works on
+    its own: no crisis check, and every post is published at once."""
+
     inline_checks: list[InlineCheck] = field(default_factory=list)
     crisis_resources: CrisisResourcesProvider | None = None
     post_policy: PostPolicy | None = None
@@ -110,11 +120,12 @@ HealthCheck = Callable[[], Awaitable[None]]
 
 
 @dataclass
-class Installed:
-    """What a package (moderation, search) adds to the app at the composition root."""
+class Plugin:
+    """What one package (moderation, search) adds to the app besides filling in the `Extensions`:
+    returned by its `plugin.install()`, mounted by forum/app.py."""
 
     route_handlers: list[Any] = field(default_factory=list)
-    subscribers: list[Any] = field(default_factory=list)
+    subscribers: list[Subscriber] = field(default_factory=list)
     # name -> an awaitable that raises when that part is not ready (for /readyz and `forum doctor`).
     health_checks: dict[str, HealthCheck] = field(default_factory=dict)
     # Lines for `forum doctor`, start-up logs and /admin: what is configured and why.

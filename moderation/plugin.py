@@ -17,7 +17,7 @@ from litestar.di import Provide
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum.db.engine import Database
-from forum.hooks import Extensions, InlineFinding, Installed
+from forum.hooks import Extensions, InlineFinding, Plugin
 from forum.safety.heads import unusable
 from forum.safety.model import TextAnalysis
 from forum.settings import Settings
@@ -109,7 +109,8 @@ async def crisis_resources(session: AsyncSession) -> list[dict[str, Any]]:
     return rows or seed_resources()
 
 
-def install(settings: Settings, db: Database, extensions: Extensions) -> Installed:
+def install(settings: Settings, db: Database, extensions: Extensions) -> Plugin:
+    """Fills in the forum's extension points with moderation's, and returns the rest it adds to the app."""
     from moderation.api import ModerationApi
     from moderation.pages import AdminModerationPages, MemberModerationPages, ModeratorPages
 
@@ -134,7 +135,7 @@ def install(settings: Settings, db: Database, extensions: Extensions) -> Install
     router = Router(path="/", route_handlers=[ModeratorPages, MemberModerationPages, AdminModerationPages,
                                                ModerationApi],
                     dependencies={"classifier_holder": Provide(provide_holder, sync_to_thread=False)})
-    return Installed(
+    return Plugin(
         route_handlers=[router],
         # Flags first: a crisis flag must never wait behind the classifier.
         subscribers=[FlagRaiser(db), ClassifierSubscriber(db, holder), *FlagRaiser.alert_subscribers(db, settings)],

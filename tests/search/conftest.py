@@ -49,14 +49,13 @@ def settings(settings: Settings, engine: str) -> Settings:
                                extra={**settings.extra, "meili_index": f"haven_test_{uuid.uuid4().hex[:10]}"})
 
 
-def search_part(app: Any) -> Any:
+def search_indexer(app: Any) -> Any:
     """The SearchIndexer this app was composed with (it holds the app's backend)."""
     from search.indexer import SearchIndexer
 
-    for part in app.state.composition.parts:
-        for subscriber in part.subscribers:
-            if isinstance(subscriber, SearchIndexer):
-                return subscriber
+    for subscriber in app.state.composition.subscribers:
+        if isinstance(subscriber, SearchIndexer):
+            return subscriber
     raise AssertionError("the search plugin isn't installed")
 
 
@@ -81,7 +80,7 @@ class World:
 
     @property
     def indexer(self) -> Any:
-        return search_part(self.app)
+        return search_indexer(self.app)
 
     @property
     def backend(self) -> Any:
