@@ -39,7 +39,8 @@ from forum.db.store import DatabaseStore
 from forum.discussions.api import DiscussionApi
 from forum.discussions.pages import DiscussionPages
 from forum.errors import ForumError
-from forum.hooks import Extensions, HealthCheck, Plugin
+from forum.health import Health
+from forum.hooks import Extensions, Plugin, ReadinessCheck
 from forum.outbox.worker import OutboxWorker, Subscriber
 from forum.safety.model import SafetyModel
 from forum.sessions import QuietSessionConfig
@@ -73,21 +74,26 @@ class Composition:
         return [s for p in self.plugins for s in p.subscribers]
 
     @property
-    def health_checks(self) -> dict[str, HealthCheck]:
-        return {name: check for p in self.plugins for name, check in p.health_checks.items()}
+    def readiness_checks(self) -> dict[str, ReadinessCheck]:
+        return {name: check for p in self.plugins for name, check in p.readiness_checks.items()}
 
     @property
     def on_shutdown(self) -> list[Callable[[], Awaitable[None]]]:
         return [hook for p in self.plugins for hook in p.on_shutdown]
 
-    @property
-    def status_lines(self) -> list[str]:
-        return [*self.extensions.safety_report(), *(line for p in self.plugins for line in p.status_lines)]
+    def plugin_health(self) -> list[Health]:
+        """What the packages run on (the classifier, the search backend), as it is now."""
+        return [health() for p in self.plugins for health in p.health]
+
+    def health(self) -> list[Health]:
+        """The safety model and the checks on it, then the packages: for the start-up log, `forum doctor`
+        and /admin."""
+        return [*self.extensions.safety_report(), *self.plugin_health()]
 
 
 def compose(settings: Settings, db: Database) -> Composition:
     """Builds the forum's extension points and lets moderation and search fill them in and add their
-    pages, outbox subscribers and health checks."""
+    pages, outbox subscribers and health."""
     safety = SafetyModel(settings.safety_model)
     suggester = WarningSuggester.load(settings.data_dir) if safety.wanted else WarningSuggester.rules_only()
     extensions = Extensions(safety=safety, suggester=suggester)
@@ -160,7 +166,7 @@ async def readyz(request: Request) -> Any:
     except Exception as exc:  # readiness reports, it doesn't crash
         problems["database"] = str(exc)[:200]
     composition: Composition = request.app.state.composition
-    for name, check in composition.health_checks.items():
+    for name, check in composition.readiness_checks.items():
         try:
             await asyncio.wait_for(check(), timeout=3)
         except Exception as exc:
@@ -185,8 +191,8 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         # The safety model loads now, before the first request, so nobody's post waits for torch to import.
         await composition.extensions.safety.start()
-        for line in composition.status_lines:
-            log.info(line)
+        for health in composition.health():
+            log.info(health.line)
         stop = asyncio.Event()
         tasks = []
         if run_worker and composition.subscribers:

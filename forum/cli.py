@@ -138,8 +138,8 @@ def worker(once: bool) -> None:
         database = Database(settings)
         composition = compose(settings, database)
         # The worker never reads the safety model (it runs at submission, in the web process).
-        for line in (line for plugin in composition.plugins for line in plugin.status_lines):
-            logging.getLogger("forum").info(line)
+        for health in composition.plugin_health():
+            logging.getLogger("forum").info(health.line)
         outbox = OutboxWorker(database, composition.subscribers)
         try:
             if once:
@@ -164,6 +164,7 @@ def doctor() -> None:
 
     from forum.app import compose
     from forum.db.engine import Database
+    from forum.health import HealthState
 
     settings = _settings()
     ok = True
@@ -181,9 +182,10 @@ def doctor() -> None:
             click.echo(f"database: NOT WORKING ({kind}): {exc}")
         composition = compose(settings, database)
         await composition.extensions.safety.start()
-        for line in composition.status_lines:
-            click.echo(line)
-        for name, check in composition.health_checks.items():
+        for health in composition.health():
+            click.echo(health.line)
+            ok = ok and health.state is not HealthState.NOT_WORKING
+        for name, check in composition.readiness_checks.items():
             try:
                 await asyncio.wait_for(check(), timeout=10)
                 click.echo(f"{name}: ok")

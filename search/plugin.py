@@ -6,6 +6,7 @@ from litestar import Router
 from litestar.di import Provide
 
 from forum.db.engine import Database
+from forum.health import Health, HealthState
 from forum.hooks import Extensions, Plugin
 from forum.settings import Settings
 from search.api import SearchApi
@@ -42,7 +43,8 @@ def install(settings: Settings, db: Database, extensions: Extensions) -> Plugin:
     return Plugin(
         route_handlers=[router],
         subscribers=[SearchIndexer(db, backend)],
-        health_checks={"search": backend.ready},
-        status_lines=[backend.describe()],
+        readiness_checks={"search": backend.ready},
+        # What is configured; whether the engine answers right now is for the readiness check.
+        health=[lambda: Health(HealthState.OK, backend.describe())],
         on_shutdown=[backend.close],
     )
