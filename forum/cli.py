@@ -145,6 +145,7 @@ def worker(once: bool) -> None:
             if once:
                 while await outbox.run_once():
                     pass
+                await outbox.prune_done()  # run from cron, --once is its only chance to delete old done events
             else:
                 stop = asyncio.Event()
                 await outbox.run_forever(stop)

@@ -2,7 +2,7 @@
 
 `forum serve` must start fast and a web process never scores anything, so the model is loaded on
 the first batch the worker sees (in a thread: torch takes seconds to import). Until then the
-status line is worked out from the settings alone; once loaded it says what actually happened.
+health is worked out from the settings alone; once loaded it says what actually happened.
 """
 
 from __future__ import annotations
