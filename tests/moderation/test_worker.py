@@ -6,13 +6,13 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from mod_helpers import KIND, THREAT, UNKIND, ScriptedClassifier, classifier_subscriber, use_classifier
 from sqlalchemy import select, update
 
 from forum.discussions.models import Post
 from forum.outbox.models import OutboxEvent
 from forum.outbox.worker import OutboxWorker
 from moderation.models import Flag
+from tests.helpers.moderation import KIND, THREAT, UNKIND, ScriptedClassifier, classifier_subscriber, use_classifier
 
 
 async def _flags(forum, post_id: int, source: str = "classifier") -> list[Flag]:
