@@ -97,7 +97,8 @@ class Extensions:
     # What a moderator's header shows on every full page (the urgent count), filled in by moderation;
     # with JavaScript it refreshes itself, without it this is how the badge reaches every page.
     moderator_header: Callable[[AsyncSession], Awaitable[dict[str, Any]]] | None = None
-    # What each other check on the safety model runs on (the crisis check); asked once the model has loaded.
+    # What the checks on the safety model other than forum's own suggester run on (the crisis check);
+    # asked once the model has loaded.
     safety_health: list[Callable[[], Health]] = field(default_factory=list)
 
     def safety_report(self) -> list[Health]:
