@@ -1,17 +1,16 @@
 """The app factory: the composition root that wires forum, moderation and search together.
 
-This module (with forum/cli.py) is the only place in `forum` that imports `moderation` or
-`search`; everything else talks to them through forum.hooks.
+This module (with forum/cli.py and the migrations' env.py) is the only place in `forum` that
+imports `moderation` or `search`; everything else talks to them through forum.hooks.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
 import logging
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,6 +29,8 @@ from litestar.stores.base import Store
 from litestar.template import TemplateConfig
 from sqlalchemy import text
 
+import moderation.plugin
+import search.plugin
 from forum.accounts.api import AccountApi
 from forum.accounts.pages import AccountPages
 from forum.admin.pages import AdminPages
@@ -38,7 +39,9 @@ from forum.db.store import DatabaseStore
 from forum.discussions.api import DiscussionApi
 from forum.discussions.pages import DiscussionPages
 from forum.errors import ForumError
-from forum.hooks import Extensions, Installed
+from forum.health import Health
+from forum.hooks import Extensions, Plugin, ReadinessCheck
+from forum.outbox.worker import OutboxWorker, Subscriber
 from forum.safety.model import SafetyModel
 from forum.sessions import QuietSessionConfig
 from forum.settings import Settings, get_settings
@@ -57,38 +60,47 @@ from forum.web import (
 ROOT = Path(__file__).resolve().parent.parent
 log = logging.getLogger("forum")
 
-# Packages that plug into the forum at start-up, each through `<package>.plugin.install(...)`.
-PLUGIN_PACKAGES = ("moderation", "search")
-
 
 @dataclass
 class Composition:
-    extensions: Extensions = field(default_factory=Extensions)
-    parts: list[Installed] = field(default_factory=list)
+    """What `compose()` wired together for one process (an app, `forum worker`, `forum doctor`): the
+    forum's extension points, filled in, and the plugin of each package."""
+
+    extensions: Extensions
+    plugins: list[Plugin] = field(default_factory=list)
 
     @property
-    def subscribers(self) -> list[Any]:
-        return [s for p in self.parts for s in p.subscribers]
+    def subscribers(self) -> list[Subscriber]:
+        return [s for p in self.plugins for s in p.subscribers]
 
     @property
-    def status_lines(self) -> list[str]:
-        return [*self.extensions.safety_report(), *(line for p in self.parts for line in p.status_lines)]
+    def readiness_checks(self) -> dict[str, ReadinessCheck]:
+        return {name: check for p in self.plugins for name, check in p.readiness_checks.items()}
+
+    @property
+    def on_shutdown(self) -> list[Callable[[], Awaitable[None]]]:
+        return [hook for p in self.plugins for hook in p.on_shutdown]
+
+    def plugin_health(self) -> list[Health]:
+        """What the packages run on (the classifier, the search backend), as it is now."""
+        return [health() for p in self.plugins for health in p.health]
+
+    def health(self) -> list[Health]:
+        """The safety model and the checks on it, then the packages: for the start-up log, `forum doctor`
+        and /admin."""
+        return [*self.extensions.safety_report(), *self.plugin_health()]
 
 
 def compose(settings: Settings, db: Database) -> Composition:
-    """Lets moderation and search register their checks, subscribers, pages and health checks."""
+    """Builds the forum's extension points and lets moderation and search fill them in and add their
+    pages, outbox subscribers and health."""
     safety = SafetyModel(settings.safety_model)
     suggester = WarningSuggester.load(settings.data_dir) if safety.wanted else WarningSuggester.rules_only()
-    composition = Composition(Extensions(safety=safety, suggester=suggester))
-    for name in PLUGIN_PACKAGES:
-        try:
-            module = importlib.import_module(f"{name}.plugin")
-        except ModuleNotFoundError as exc:
-            if exc.name not in (name, f"{name}.plugin"):
-                raise
-            continue
-        composition.parts.append(module.install(settings, db, composition.extensions))
-    return composition
+    extensions = Extensions(safety=safety, suggester=suggester)
+    # Moderation first: the worker hands each batch to the subscribers in this order, so a crisis flag
+    # never waits behind search indexing.
+    plugins = [moderation.plugin.install(settings, db, extensions), search.plugin.install(settings, db, extensions)]
+    return Composition(extensions, plugins)
 
 
 def _stores(settings: Settings, db: Database) -> dict[str, Store]:
@@ -153,12 +165,12 @@ async def readyz(request: Request) -> Any:
             await session.execute(text("SELECT 1"))
     except Exception as exc:  # readiness reports, it doesn't crash
         problems["database"] = str(exc)[:200]
-    for part in request.app.state.composition.parts:
-        for name, check in part.health_checks.items():
-            try:
-                await asyncio.wait_for(check(), timeout=3)
-            except Exception as exc:
-                problems[name] = str(exc)[:200] or type(exc).__name__
+    composition: Composition = request.app.state.composition
+    for name, check in composition.readiness_checks.items():
+        try:
+            await asyncio.wait_for(check(), timeout=3)
+        except Exception as exc:
+            problems[name] = str(exc)[:200] or type(exc).__name__
     if problems:
         return Response({"status": "unavailable", "problems": problems}, status_code=503)
     return {"status": "ready"}
@@ -179,13 +191,11 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         # The safety model loads now, before the first request, so nobody's post waits for torch to import.
         await composition.extensions.safety.start()
-        for line in composition.status_lines:
-            log.info(line)
+        for health in composition.health():
+            log.info(health.line)
         stop = asyncio.Event()
         tasks = []
         if run_worker and composition.subscribers:
-            from forum.outbox.worker import OutboxWorker
-
             worker = OutboxWorker(db, composition.subscribers)
             tasks.append(asyncio.create_task(worker.run_forever(stop)))
         if not settings.redis_url:
@@ -197,10 +207,9 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
             for task in tasks:
                 with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError):
                     await asyncio.wait_for(task, timeout=10)
-            for part in composition.parts:
-                for hook in part.on_shutdown:
-                    with contextlib.suppress(Exception):
-                        await hook()
+            for hook in composition.on_shutdown:
+                with contextlib.suppress(Exception):
+                    await hook()
             await db.dispose()
 
     template_config = TemplateConfig(directory=ROOT / "templates", engine=JinjaTemplateEngine,
@@ -215,8 +224,8 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
     static = [create_static_files_router(path="/static", directories=[ROOT / "static"], include_in_schema=False)]
     handlers: list[Any] = [healthz, readyz, *static, AccountApi, DiscussionApi, WarningApi,
                            AccountPages, DiscussionPages, WarningPages, AdminPages]
-    for part in composition.parts:
-        handlers.extend(part.route_handlers)
+    for plugin in composition.plugins:
+        handlers.extend(plugin.route_handlers)
 
     app = Litestar(
         route_handlers=handlers,
@@ -237,7 +246,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
     app.state.db = db
     app.state.extensions = composition.extensions
     app.state.composition = composition
-    app.state.admin_links = [link for part in composition.parts for link in part.admin_links]
+    app.state.admin_links = [link for plugin in composition.plugins for link in plugin.admin_links]
     return app
 
 

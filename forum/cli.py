@@ -1,18 +1,21 @@
-"""The `forum` command: serve, migrate, create an admin, load the demo, run workers, check health."""
+"""The `forum` command: serve, migrate, create an admin, load the demo, run workers, check health.
+
+Part of the composition root (with forum/app.py): it adds moderation's and search's own commands.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import errno
-import importlib
 import logging
 import os
 import sys
-from typing import Any
 
 import click
 
+import moderation.cli
+import search.cli
 from forum.aio import run_sync
 from forum.settings import Settings
 
@@ -135,20 +138,20 @@ def worker(once: bool) -> None:
         database = Database(settings)
         composition = compose(settings, database)
         # The worker never reads the safety model (it runs at submission, in the web process).
-        for line in (line for part in composition.parts for line in part.status_lines):
-            logging.getLogger("forum").info(line)
+        for health in composition.plugin_health():
+            logging.getLogger("forum").info(health.line)
         outbox = OutboxWorker(database, composition.subscribers)
         try:
             if once:
                 while await outbox.run_once():
                     pass
+                await outbox.prune_done()  # run from cron, --once is its only chance to delete old done events
             else:
                 stop = asyncio.Event()
                 await outbox.run_forever(stop)
         finally:
-            for part in composition.parts:
-                for hook in part.on_shutdown:
-                    await hook()
+            for hook in composition.on_shutdown:
+                await hook()
             await database.dispose()
 
     with contextlib.suppress(KeyboardInterrupt):
@@ -162,6 +165,7 @@ def doctor() -> None:
 
     from forum.app import compose
     from forum.db.engine import Database
+    from forum.health import HealthState
 
     settings = _settings()
     ok = True
@@ -179,18 +183,18 @@ def doctor() -> None:
             click.echo(f"database: NOT WORKING ({kind}): {exc}")
         composition = compose(settings, database)
         await composition.extensions.safety.start()
-        for line in composition.status_lines:
-            click.echo(line)
-        for part in composition.parts:
-            for name, check in part.health_checks.items():
-                try:
-                    await asyncio.wait_for(check(), timeout=10)
-                    click.echo(f"{name}: ok")
-                except Exception as exc:
-                    ok = False
-                    click.echo(f"{name}: NOT WORKING: {exc}")
-            for hook in part.on_shutdown:
-                await hook()
+        for health in composition.health():
+            click.echo(health.line)
+            ok = ok and health.state is not HealthState.NOT_WORKING
+        for name, check in composition.readiness_checks.items():
+            try:
+                await asyncio.wait_for(check(), timeout=10)
+                click.echo(f"{name}: ok")
+            except Exception as exc:
+                ok = False
+                click.echo(f"{name}: NOT WORKING: {exc}")
+        for hook in composition.on_shutdown:
+            await hook()
         click.echo(f"sessions and rate limits: {'Redis' if settings.redis_url else 'the database'}"
                    f"; rate limits {'on' if settings.rate_limits else 'off'}")
         await database.dispose()
@@ -240,18 +244,7 @@ def _redacted(url: str) -> str:
     return url
 
 
-def _add_plugin_commands() -> None:
-    # moderation and search bring their own commands (`forum classifier ...`, `forum search ...`).
-    for name in ("moderation.cli", "search.cli"):
-        try:
-            module: Any = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name not in (name, name.split(".")[0]):
-                raise
-            continue
-        for command in module.commands():
-            main.add_command(command)
-
-
-_add_plugin_commands()
+# moderation and search bring their own commands (`forum classifier ...`, `forum search ...`).
+for command in (*moderation.cli.commands(), *search.cli.commands()):
+    main.add_command(command)
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")

@@ -35,7 +35,3 @@ class NotFound(ForumError):
 
 class Conflict(ForumError):
     status_code = 409
-
-
-class TooMany(ForumError):
-    status_code = 429

@@ -1,7 +1,10 @@
 """The small protocols `forum` defines and other packages fill in at the composition root.
 
-`forum` never imports `moderation` or `search`; `forum/app.py` and `forum/cli.py` register their
-pieces here (the crisis check, crisis resources, pre-moderation, outbox subscribers).
+`forum` never imports `moderation` or `search` (except its composition root: forum/app.py,
+forum/cli.py and the migrations' env.py). Instead each of those packages has a `plugin.py` whose
+`install()` fills in the forum's `Extensions` (the crisis check, crisis resources, pre-moderation)
+and returns a `Plugin`: what else it adds to the app (pages, outbox subscribers, its health).
+forum/app.py's `compose()` does that for both and keeps the result as a `Composition`.
 """
 
 from __future__ import annotations
@@ -9,14 +12,19 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum.accounts.models import Member
 from forum.discussions.models import PostStatus
+from forum.health import Health, safety_check_health, safety_model_health
+from forum.safety.heads import unusable
 from forum.safety.model import SafetyModel, TextAnalysis
 from forum.warnings.suggest import Suggestion, WarningSuggester
+
+if TYPE_CHECKING:
+    from forum.outbox.worker import Subscriber
 
 
 class FindingSource(StrEnum):
@@ -92,6 +100,10 @@ class Assessment:
 
 @dataclass
 class Extensions:
+    """The forum's extension points: what forum's own services call while serving a request, filled in
+    at start-up by the packages' `plugin.install()`. Left empty (as some tests do), the forum works on
+    its own: no crisis check, and every post is published at once."""
+
     inline_checks: list[InlineCheck] = field(default_factory=list)
     crisis_resources: CrisisResourcesProvider | None = None
     post_policy: PostPolicy | None = None
@@ -100,12 +112,16 @@ class Extensions:
     # What a moderator's header shows on every full page (the urgent count), filled in by moderation;
     # with JavaScript it refreshes itself, without it this is how the badge reaches every page.
     moderator_header: Callable[[AsyncSession], Awaitable[dict[str, Any]]] | None = None
-    # What each check on the safety model runs on, in plain words; asked once the model has loaded.
-    safety_lines: list[Callable[[], str]] = field(default_factory=list)
+    # What the checks on the safety model other than forum's own suggester run on (the crisis check);
+    # asked once the model has loaded.
+    safety_health: list[Callable[[], Health]] = field(default_factory=list)
 
-    def safety_report(self) -> list[str]:
-        """For the start-up log, `forum doctor` and /admin."""
-        return [self.safety.status.line, self.suggester.describe(self.safety), *(line() for line in self.safety_lines)]
+    def safety_report(self) -> list[Health]:
+        """The safety model and the checks on it, for the start-up log, `forum doctor` and /admin."""
+        heads = self.suggester.heads
+        suggester = safety_check_health(self.suggester.describe(self.safety), safety=self.safety,
+                                        uses_model=heads is not None and unusable(heads, self.safety) is None)
+        return [safety_model_health(self.safety), suggester, *(health() for health in self.safety_health)]
 
     async def assess(self, text: str) -> Assessment:
         """Embed once (off the event loop), then let the suggester and every inline check read it."""
@@ -121,19 +137,22 @@ class Extensions:
         return await self.post_policy(session, member) if self.post_policy else PostStatus.PUBLISHED
 
 
-HealthCheck = Callable[[], Awaitable[None]]
+# Raises when its part can't serve right now (the search engine is down); for /readyz and `forum doctor`.
+ReadinessCheck = Callable[[], Awaitable[None]]
 
 
 @dataclass
-class Installed:
-    """What a package (moderation, search) adds to the app at the composition root."""
+class Plugin:
+    """What one package (moderation, search) adds to the app besides filling in the `Extensions`:
+    returned by its `plugin.install()`, mounted by forum/app.py."""
 
     route_handlers: list[Any] = field(default_factory=list)
-    subscribers: list[Any] = field(default_factory=list)
-    # name -> an awaitable that raises when that part is not ready (for /readyz and `forum doctor`).
-    health_checks: dict[str, HealthCheck] = field(default_factory=dict)
-    # Lines for `forum doctor`, start-up logs and /admin: what is configured and why.
-    status_lines: list[str] = field(default_factory=list)
+    subscribers: list[Subscriber] = field(default_factory=list)
+    # name -> its readiness check, e.g. "search" -> the backend's ready().
+    readiness_checks: dict[str, ReadinessCheck] = field(default_factory=dict)
+    # What this package runs on and whether it works, for `forum doctor`, the start-up log and /admin;
+    # asked each time it is shown (the classifier's changes once the worker has loaded it).
+    health: list[Callable[[], Health]] = field(default_factory=list)
     on_shutdown: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     # Sections of /admin that live in this package: (label, path).
     admin_links: list[tuple[str, str]] = field(default_factory=list)

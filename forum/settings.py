@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import secrets
 from dataclasses import dataclass, field
@@ -46,6 +47,8 @@ class Settings:
     fast_password_hashing: bool = False
     # Runs the outbox worker inside `forum serve`; `forum worker` runs it alone.
     worker_in_process: bool = True
+    # How long the worker keeps outbox events it has finished (to look into what happened) before deleting them.
+    outbox_keep_days: float = 7.0
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -88,7 +91,20 @@ class Settings:
             base_url=(env.get("FORUM_BASE_URL") or "http://127.0.0.1:8000").rstrip("/"),
             fast_password_hashing=_flag(env.get("FORUM_FAST_PASSWORD_HASHING"), default=False),
             worker_in_process=_flag(env.get("FORUM_WORKER_IN_PROCESS"), default=True),
+            outbox_keep_days=_days("FORUM_OUTBOX_KEEP_DAYS", env.get("FORUM_OUTBOX_KEEP_DAYS"), default=7.0),
         )
+
+
+def _days(name: str, value: str | None, default: float) -> float:
+    if value is None or value.strip() == "":
+        return default
+    try:
+        days = float(value)
+    except ValueError:
+        days = -1.0
+    if not (math.isfinite(days) and days >= 0):
+        raise ValueError(f"{name} must be a number of days (0 or more), not {value!r}")
+    return days
 
 
 def _stored_secret(data_dir: Path) -> str:

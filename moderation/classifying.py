@@ -2,7 +2,7 @@
 
 `forum serve` must start fast and a web process never scores anything, so the model is loaded on
 the first batch the worker sees (in a thread: torch takes seconds to import). Until then the
-status line is worked out from the settings alone; once loaded it says what actually happened.
+health is worked out from the settings alone; once loaded it says what actually happened.
 """
 
 from __future__ import annotations
@@ -11,73 +11,103 @@ import asyncio
 import logging
 from pathlib import Path
 
+from forum.health import Health, HealthState
 from forum.settings import Settings
 from moderation.classifiers.base import Classifier, ClassifierUnavailable
+from moderation.classifiers.basic import BasicClassifier
 
 log = logging.getLogger("moderation.classifier")
 
 BASIC = "basic (alt-profanity-check + patterns)"
 
 
-def expected_status(settings: Settings) -> str:
+def not_working(problem: str) -> Health:
+    return Health(HealthState.NOT_WORKING, f"classifier: NOT WORKING: {problem}")
+
+
+def _local_files_problem(settings: Settings) -> str | None:
+    """What is wrong with FORUM_DETOXIFY_CHECKPOINT / FORUM_DETOXIFY_HF_CONFIG, if one is set (file system only)."""
+    checkpoint = settings.detoxify_checkpoint
+    if not checkpoint:
+        return None
+    if not Path(checkpoint).is_file():
+        return f"FORUM_DETOXIFY_CHECKPOINT={checkpoint} does not exist"
+    hf = settings.detoxify_hf_config
+    if hf and not Path(hf).is_dir():
+        return f"FORUM_DETOXIFY_HF_CONFIG={hf} is not a folder"
+    return None
+
+
+def settings_problem(settings: Settings) -> str | None:
+    """Why no post can be classified, seen from the settings alone: Detoxify is required and its files are missing."""
+    why = _local_files_problem(settings)
+    if settings.classifier == "detoxify" and why:
+        return f"FORUM_CLASSIFIER=detoxify but {why}; posts are not being classified"
+    return None
+
+
+def expected_status(settings: Settings) -> Health:
     """What the worker will use, decided from settings and the file system only (no imports of torch)."""
     mode = settings.classifier
     checkpoint = settings.detoxify_checkpoint
     if mode == "basic":
-        return f"classifier: {BASIC}, because FORUM_CLASSIFIER=basic"
+        return Health(HealthState.OK, f"classifier: {BASIC}, because FORUM_CLASSIFIER=basic")
+    if problem := settings_problem(settings):
+        return not_working(problem)
+    if why := _local_files_problem(settings):
+        return Health(HealthState.DEGRADED, f"classifier: {BASIC} because Detoxify could not load its weights: {why}")
     if checkpoint:
-        if not Path(checkpoint).is_file():
-            why = f"FORUM_DETOXIFY_CHECKPOINT={checkpoint} does not exist"
-            if mode == "detoxify":
-                return f"classifier: NOT WORKING: FORUM_CLASSIFIER=detoxify but {why}; posts are not being classified"
-            return f"classifier: {BASIC} because Detoxify could not load its weights: {why}"
-        hf = settings.detoxify_hf_config
-        if hf and not Path(hf).is_dir():
-            why = f"FORUM_DETOXIFY_HF_CONFIG={hf} is not a folder"
-            if mode == "detoxify":
-                return f"classifier: NOT WORKING: FORUM_CLASSIFIER=detoxify but {why}; posts are not being classified"
-            return f"classifier: {BASIC} because Detoxify could not load its weights: {why}"
-        return (f"classifier: Detoxify from the local checkpoint {checkpoint}, loaded by the worker on first use"
-                + ("" if mode == "detoxify" else f" (falls back to {BASIC} if it cannot load)"))
+        return Health(HealthState.OK,
+                      f"classifier: Detoxify from the local checkpoint {checkpoint}, loaded by the worker on first use"
+                      + ("" if mode == "detoxify" else f" (falls back to {BASIC} if it cannot load)"))
     if mode == "detoxify":
-        return (f"classifier: Detoxify ({settings.detoxify_model}), downloaded or taken from the cache by the worker "
-                "on first use; FORUM_CLASSIFIER=detoxify, so without its weights posts wait unclassified")
-    return (f"classifier: Detoxify ({settings.detoxify_model}) will be tried on first use by the worker; without "
-            f"network access or FORUM_DETOXIFY_CHECKPOINT it falls back to {BASIC} "
-            "(`forum classifier download DIR` fetches the weights for offline use)")
+        return Health(HealthState.OK,
+                      f"classifier: Detoxify ({settings.detoxify_model}), downloaded or taken from the cache by the "
+                      "worker on first use; FORUM_CLASSIFIER=detoxify, so without its weights posts wait unclassified")
+    return Health(HealthState.OK,
+                  f"classifier: Detoxify ({settings.detoxify_model}) will be tried on first use by the worker; without "
+                  f"network access or FORUM_DETOXIFY_CHECKPOINT it falls back to {BASIC} "
+                  "(`forum classifier download DIR` fetches the weights for offline use)")
 
 
-def loaded_status(classifier: Classifier) -> str:
-    """The status line once the worker has loaded a classifier: which one, and why."""
-    description = classifier.description
-    if classifier.name == "basic":
-        if description.startswith("Detoxify could not"):
-            return f"classifier: {BASIC} because {description.split('; using the basic classifier')[0]}"
-        return f"classifier: {BASIC}, selected by configuration"
-    return f"classifier: {classifier.name}: {description}"
+def loaded_status(classifier: Classifier) -> Health:
+    """The status once the worker has loaded a classifier: which one, and why."""
+    if isinstance(classifier, BasicClassifier):
+        if classifier.fallback_reason:
+            return Health(HealthState.DEGRADED, f"classifier: {BASIC} because {classifier.fallback_reason}")
+        return Health(HealthState.OK, f"classifier: {BASIC}, selected by configuration")
+    return Health(HealthState.OK, f"classifier: {classifier.name}: {classifier.description}")
 
 
 class ClassifierHolder:
     """Loads the configured classifier once per process, on first use, and remembers what happened."""
 
-    def __init__(self, settings: Settings, status_lines: list[str] | None = None) -> None:
+    def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        # The plugin's own status_lines list: updated in place, so /admin shows the real state.
-        self.status_lines = status_lines if status_lines is not None else []
-        self.status_lines[:] = [expected_status(settings)]
         self._classifier: Classifier | None = None
         self._lock = asyncio.Lock()
-        self.error: str | None = None
+        # Why posts can't be classified, while they can't (what readiness and `forum doctor` report).
+        self.error: str | None = settings_problem(settings)
+        self._status = expected_status(settings)
 
     @property
     def loaded(self) -> Classifier | None:
         return self._classifier
 
+    def health(self) -> Health:
+        """Which classifier runs and why: from the settings until the worker has loaded one, then what loaded."""
+        return self._status
+
+    @property
+    def status_lines(self) -> list[str]:
+        """The lines /admin/moderation shows."""
+        return [self._status.line]
+
     def use(self, classifier: Classifier) -> None:
         """Installs an already-loaded classifier (tests, benchmarks)."""
         self._classifier = classifier
         self.error = None
-        self.status_lines[:] = [loaded_status(classifier)]
+        self._status = loaded_status(classifier)
 
     async def get(self) -> Classifier:
         if self._classifier is not None:
@@ -93,18 +123,15 @@ class ClassifierHolder:
                 except ClassifierUnavailable as exc:
                     # FORUM_CLASSIFIER=detoxify and no weights: say so loudly; events wait and are retried.
                     self.error = exc.reason
-                    self.status_lines[:] = [f"classifier: NOT WORKING: Detoxify could not load: {exc.reason}; "
-                                            "posts wait unclassified (set FORUM_CLASSIFIER=auto to fall back)"]
+                    self._status = not_working(f"Detoxify could not load: {exc.reason}; posts wait unclassified "
+                                               "(set FORUM_CLASSIFIER=auto to fall back)")
                     log.error("classifier unavailable: %s", exc.reason)
                     raise
                 self.use(classifier)
         assert self._classifier is not None
         return self._classifier
 
-    async def health(self) -> None:
+    async def ready(self) -> None:
         """Raises when the classifier cannot work (readiness and `forum doctor`); never loads a model."""
         if self.error:
             raise RuntimeError(self.error)
-        line = self.status_lines[0] if self.status_lines else ""
-        if "NOT WORKING" in line:
-            raise RuntimeError(line.removeprefix("classifier: NOT WORKING: "))

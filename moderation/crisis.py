@@ -247,7 +247,8 @@ class _Rule:
 
     ``needs`` and ``also`` are phrases; the rule runs only if every word of at least one ``needs`` phrase
     is in the post (and likewise for ``also``, when given).  Set lookups cost next to nothing, so on an
-    ordinary post almost no regex runs.  tests/test_crisis_check.py checks that gating changes no result.
+    ordinary post almost no regex runs.  tests/moderation/test_crisis_check.py checks that gating changes
+    no result.
     """
 
     regex: re.Pattern[str]

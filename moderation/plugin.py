@@ -1,8 +1,8 @@
 """How moderation plugs into the forum at the composition root (forum/app.py calls `install`).
 
 It registers the crisis check as an inline check, the crisis resources, the pre-moderation
-policy, the two outbox subscribers (flags, classifier), the /mod and /admin/moderation pages,
-the moderation API, and a status line saying which classifier runs and why. Nothing heavy
+policy, the outbox subscribers (flags, classifier, alerts), the /mod and /admin/moderation pages,
+the moderation API, and its health: which classifier runs and why. Nothing heavy
 happens here: the classifier is loaded by the worker on first use, so `forum serve` starts fast.
 """
 
@@ -17,7 +17,8 @@ from litestar.di import Provide
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from forum.db.engine import Database
-from forum.hooks import Extensions, InlineFinding, Installed
+from forum.health import Health, safety_check_health
+from forum.hooks import Extensions, InlineFinding, Plugin
 from forum.safety.heads import unusable
 from forum.safety.model import TextAnalysis
 from forum.settings import Settings
@@ -76,14 +77,16 @@ async def moderator_header(session: AsyncSession) -> dict[str, Any]:
     return {"mod_urgent": await QueueService(session).urgent_count()}
 
 
-def crisis_status(model: CrisisModel | None, why: str, extensions: Extensions) -> str:
+def crisis_status(model: CrisisModel | None, why: str, extensions: Extensions) -> Health:
     """What the crisis check runs on, in plain words (refreshed once the safety model has loaded)."""
+    safety = extensions.safety
     if model is None:
-        return f"crisis check: its rules only ({why})"
-    if reason := unusable(model.heads, extensions.safety):
-        return f"crisis check: its rules only ({reason})"
+        return safety_check_health(f"crisis check: its rules only ({why})", uses_model=False, safety=safety)
+    if reason := unusable(model.heads, safety):
+        return safety_check_health(f"crisis check: its rules only ({reason})", uses_model=False, safety=safety)
     thresholds = ", ".join(f"{name} {value:.2f}" for name, value in model.heads.thresholds.items())
-    return f"crisis check: its rules and the model (thresholds: {thresholds})"
+    return safety_check_health(f"crisis check: its rules and the model (thresholds: {thresholds})",
+                               uses_model=True, safety=safety)
 
 
 def seed_resources() -> list[dict[str, Any]]:
@@ -109,7 +112,8 @@ async def crisis_resources(session: AsyncSession) -> list[dict[str, Any]]:
     return rows or seed_resources()
 
 
-def install(settings: Settings, db: Database, extensions: Extensions) -> Installed:
+def install(settings: Settings, db: Database, extensions: Extensions) -> Plugin:
+    """Fills in the forum's extension points with moderation's, and returns the rest it adds to the app."""
     from moderation.api import ModerationApi
     from moderation.pages import AdminModerationPages, MemberModerationPages, ModeratorPages
 
@@ -122,11 +126,10 @@ def install(settings: Settings, db: Database, extensions: Extensions) -> Install
     extensions.inline_checks.append(CrisisInlineCheck(crisis_model))
     extensions.crisis_resources = crisis_resources
     extensions.post_policy = premoderation_policy
-    extensions.safety_lines.append(lambda: crisis_status(crisis_model, why, extensions))
+    extensions.safety_health.append(lambda: crisis_status(crisis_model, why, extensions))
     extensions.moderator_header = moderator_header
 
-    status_lines: list[str] = []
-    holder = ClassifierHolder(settings, status_lines)
+    holder = ClassifierHolder(settings)
 
     def provide_holder() -> ClassifierHolder:
         return holder
@@ -134,11 +137,11 @@ def install(settings: Settings, db: Database, extensions: Extensions) -> Install
     router = Router(path="/", route_handlers=[ModeratorPages, MemberModerationPages, AdminModerationPages,
                                                ModerationApi],
                     dependencies={"classifier_holder": Provide(provide_holder, sync_to_thread=False)})
-    return Installed(
+    return Plugin(
         route_handlers=[router],
         # Flags first: a crisis flag must never wait behind the classifier.
         subscribers=[FlagRaiser(db), ClassifierSubscriber(db, holder), *FlagRaiser.alert_subscribers(db, settings)],
-        health_checks={"classifier": holder.health},
-        status_lines=status_lines,
+        readiness_checks={"classifier": holder.ready},
+        health=[holder.health],
         admin_links=[("Moderation settings", "/admin/moderation")],
     )

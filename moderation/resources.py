@@ -5,8 +5,10 @@ service has no text line (or we are not sure of one) there is no text option rat
 
 Each entry says the countries it is for (ISO codes; none = anyone, anywhere), each phone number
 separately ("112, 999"), and a text option as a number and the words to send, so that pages can
-offer one `tel:` or `sms:` link per way of reaching someone. Migration 0010 wrote these values into
-existing databases (frozen there); a fresh database is seeded from this list by migration 0002.
+offer one `tel:` or `sms:` link per way of reaching someone. Migrations 0002 and 0010 hold frozen
+copies of these values (what a fresh database is seeded with); this list is what the forum shows when
+the resources table can't be read or is empty (moderation/plugin.py). A change here reaches existing
+databases only through a new migration.
 """
 
 from __future__ import annotations

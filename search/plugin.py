@@ -6,7 +6,8 @@ from litestar import Router
 from litestar.di import Provide
 
 from forum.db.engine import Database
-from forum.hooks import Extensions, Installed
+from forum.health import Health, HealthState
+from forum.hooks import Extensions, Plugin
 from forum.settings import Settings
 from search.api import SearchApi
 from search.indexer import SearchIndexer
@@ -29,7 +30,8 @@ def make_backend(settings: Settings, db: Database) -> SearchBackend:
     return SqlSearchBackend(db)
 
 
-def install(settings: Settings, db: Database, extensions: Extensions) -> Installed:
+def install(settings: Settings, db: Database, extensions: Extensions) -> Plugin:
+    """What search adds to the app: its pages and API, the indexer, and the backend's health and shutdown."""
     backend = make_backend(settings, db)
 
     def provide_backend() -> SearchBackend:
@@ -38,10 +40,11 @@ def install(settings: Settings, db: Database, extensions: Extensions) -> Install
     # One router, so the pages and the API share this app's backend through a dependency.
     router = Router(path="/", route_handlers=[SearchPages, SearchApi],
                     dependencies={"search_backend": Provide(provide_backend, sync_to_thread=False)})
-    return Installed(
+    return Plugin(
         route_handlers=[router],
         subscribers=[SearchIndexer(db, backend)],
-        health_checks={"search": backend.ready},
-        status_lines=[backend.describe()],
+        readiness_checks={"search": backend.ready},
+        # What is configured; whether the engine answers right now is for the readiness check.
+        health=[lambda: Health(HealthState.OK, backend.describe())],
         on_shutdown=[backend.close],
     )

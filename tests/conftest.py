@@ -15,13 +15,19 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
 
 from forum.aio import run_sync
 from forum.settings import Settings
+
+if TYPE_CHECKING:  # imported where used, so collecting the tests stays quick
+    from litestar import Litestar
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from forum.db.engine import Database
 
 PG_ADMIN_DSN = os.environ.get("FORUM_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
 PG_TEMPLATE = f"haven_tpl_{os.getpid()}"
@@ -54,7 +60,7 @@ def pg_execute(sql: str) -> None:
     run_sync(_pg_execute(sql))
 
 
-_pg_state: dict[str, Any] = {}
+_pg_state: dict[str, str | None] = {}
 
 
 def postgres_available() -> str | None:
@@ -124,7 +130,7 @@ def settings(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> It
 
 
 @pytest.fixture
-async def db(settings: Settings) -> AsyncIterator[Any]:
+async def db(settings: Settings) -> AsyncIterator[Database]:
     from forum.db.engine import Database
 
     database = Database(settings)
@@ -133,20 +139,20 @@ async def db(settings: Settings) -> AsyncIterator[Any]:
 
 
 @pytest.fixture
-async def session(db: Any) -> AsyncIterator[Any]:
+async def session(db: Database) -> AsyncIterator[AsyncSession]:
     async with db.session() as s:
         yield s
 
 
 @pytest.fixture
-async def app(settings: Settings) -> Any:
+async def app(settings: Settings) -> Litestar:
     from forum.app import create_app
 
     return create_app(settings, run_worker=False)
 
 
 @contextlib.asynccontextmanager
-async def running(app: Any) -> AsyncIterator[None]:
+async def running(app: Litestar) -> AsyncIterator[None]:
     """Runs the app's start-up and shut-down in one task of their own (anyio's cancel scopes
     must be left by the task that entered them, and pytest may finalize fixtures elsewhere)."""
     ready, finished = asyncio.Event(), asyncio.Event()
@@ -168,11 +174,11 @@ async def running(app: Any) -> AsyncIterator[None]:
 class AppClient(httpx.AsyncClient):
     """An httpx client wired straight to the app, in the test's own event loop."""
 
-    app: Any
+    app: Litestar
 
 
 @pytest.fixture
-async def client(app: Any) -> AsyncIterator[AppClient]:
+async def client(app: Litestar) -> AsyncIterator[AppClient]:
     # Litestar's AppClient runs the app through a blocking portal on another loop, which
     # asyncpg's pooled connections don't survive; ASGITransport keeps one loop for everything.
     async with running(app), AppClient(transport=httpx.ASGITransport(app=app),
@@ -201,17 +207,17 @@ class Api:
     def auth(self, name: str | None) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[name]}"} if name else {}
 
-    async def call(self, method: str, path: str, as_: str | None = None, **kwargs: Any) -> Any:
+    async def call(self, method: str, path: str, as_: str | None = None, **kwargs: Any) -> httpx.Response:
         return await self.client.request(method, path, headers=self.auth(as_), **kwargs)
 
-    async def get(self, path: str, as_: str | None = None, **kwargs: Any) -> Any:
+    async def get(self, path: str, as_: str | None = None, **kwargs: Any) -> httpx.Response:
         return await self.call("GET", path, as_, **kwargs)
 
-    async def post(self, path: str, as_: str | None = None, **kwargs: Any) -> Any:
+    async def post(self, path: str, as_: str | None = None, **kwargs: Any) -> httpx.Response:
         return await self.call("POST", path, as_, **kwargs)
 
 
-async def set_role(app: Any, name: str, role: str) -> None:
+async def set_role(app: Litestar, name: str, role: str) -> None:
     from forum.accounts.services import AccountService
 
     async with app.state.db.session() as s:
@@ -220,7 +226,7 @@ async def set_role(app: Any, name: str, role: str) -> None:
         await accounts.set_role(member, role)
 
 
-async def make_topic(app: Any, slug: str = "anxiety", name: str = "Anxiety") -> None:
+async def make_topic(app: Litestar, slug: str = "anxiety", name: str = "Anxiety") -> None:
     from forum.discussions.writing import DiscussionWriter
 
     async with app.state.db.session() as s:
@@ -240,36 +246,35 @@ async def api(client: AppClient) -> Api:
 _started: list[float] = []
 
 
-def pytest_sessionstart(session) -> None:
+def pytest_sessionstart(session: pytest.Session) -> None:
     import time
 
     _started.append(time.time())
 
 
-def pytest_terminal_summary(terminalreporter) -> None:
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """Print the quality report on the never-tuned test sets at the end of the run (CI shows it)."""
     import json
     from pathlib import Path
 
     reports = Path(__file__).parent / ".reports"
-    crisis, warnings = reports / "crisis_test.json", reports / "warnings_test.json"
     # Only reports this run wrote: an old file from an earlier run must not pass for today's figures.
     since = _started[0] if _started else 0.0
-    crisis, warnings = (p if p.exists() and p.stat().st_mtime >= since else Path("/nonexistent")
-                        for p in (crisis, warnings))
-    if not crisis.exists() and not warnings.exists():
+    fresh = sorted(p for p in reports.glob("*_test_*.json") if p.stat().st_mtime >= since) if reports.exists() else []
+    if not fresh:
         return
     write = terminalreporter.write_line
     terminalreporter.section("quality on the never-tuned test sets")
-    if crisis.exists():
-        data = json.loads(crisis.read_text())
-        for name, row in data["groups"].items():
-            write(f"crisis {name:13} {row['rate']:.2f} ({row['fired']}/{row['of']})  rules alone "
-                  f"{data['rules_only'][name]:.2f}  target {data['targets'][name]}")
-    if warnings.exists():
-        data = json.loads(warnings.read_text())
-        write(f"warnings micro recall {data['micro_recall']:.2f}, precision {data['micro_precision']:.2f} "
-              f"({data['posts']} posts; word list alone {data['word_list_only']['micro_recall']:.2f} / "
-              f"{data['word_list_only']['micro_precision']:.2f})")
-        weak = {slug: row["recall"] for slug, row in data["per_warning"].items() if (row["recall"] or 0) < 0.75}
-        write(f"warnings under 0.75 recall: {weak}")
+    for path in fresh:
+        data = json.loads(path.read_text())
+        name = path.stem.rsplit("_", 1)[-1].upper()
+        if path.name.startswith("crisis"):
+            for group, row in data["groups"].items():
+                write(f"set {name} crisis {group:13} {row['rate']:.2f} ({row['fired']}/{row['of']})  rules alone "
+                      f"{data['rules_only'][group]:.2f}  target {data['targets'][group]}")
+        else:
+            write(f"set {name} warnings micro recall {data['micro_recall']:.2f}, precision "
+                  f"{data['micro_precision']:.2f} ({data['posts']} posts; word list alone "
+                  f"{data['word_list_only']['micro_recall']:.2f} / {data['word_list_only']['micro_precision']:.2f})")
+            weak = {slug: row["recall"] for slug, row in data["per_warning"].items() if (row["recall"] or 0) < 0.75}
+            write(f"set {name} warnings under 0.75 recall: {weak}")

@@ -13,6 +13,7 @@ from forum.accounts.models import Member
 from forum.discussions.reading import DiscussionReader
 from forum.discussions.writing import DiscussionWriter
 from forum.errors import Forbidden, ForumError
+from forum.health import Health
 from forum.warnings.services import WarningService
 from forum.web import flash, form_data, provide_member, render
 
@@ -30,10 +31,11 @@ class AdminPages(Controller):
 
     @get("/")
     async def overview(self, request: Request, admin: Member, db_session: AsyncSession) -> Template:
-        composition = request.app.state.composition
+        # What runs and why (the safety model, the classifier, search), asked now: it changes after start-up.
+        health: list[Health] = request.app.state.composition.health()
         topics = await DiscussionReader(db_session).all_topics()
         warnings = await WarningService(db_session).taxonomy(include_retired=True)
-        return render("admin/overview.html", request, status_lines=composition.status_lines, topics=topics,
+        return render("admin/overview.html", request, status_lines=[h.line for h in health], topics=topics,
                       warnings=warnings, admin_links=request.app.state.admin_links)
 
     @post("/topics")

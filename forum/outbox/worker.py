@@ -1,4 +1,5 @@
-"""The outbox worker: leases due events and hands them, in micro-batches, to subscribers.
+"""The outbox worker: leases due events and hands them, in micro-batches, to subscribers, and
+deletes the events it finished more than FORUM_OUTBOX_KEEP_DAYS ago.
 
 Delivery is at-least-once: an event is marked done only after every subscriber that wants it has
 handled it, and a crashed worker's lease runs out so another worker picks the event up again.
@@ -16,12 +17,13 @@ import logging
 import os
 import random
 import socket
+import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
-from sqlalchemy import Table, bindparam, delete, func, or_, select, update
+from sqlalchemy import Table, bindparam, delete, or_, select, update
 
 from forum.db.base import utcnow
 from forum.db.engine import Database
@@ -56,21 +58,6 @@ class Subscriber(Protocol):
     kinds: frozenset[str]
 
     async def handle(self, events: list[EventData]) -> None: ...
-
-
-@dataclass(frozen=True)
-class OutboxStats:
-    """What `forum doctor` and /admin show about the outbox."""
-
-    pending: int
-    failing: int  # pending events whose last attempt raised
-    leased: int  # pending events a worker holds right now
-    oldest_pending_age: dt.timedelta | None
-
-    def as_dict(self) -> dict[str, Any]:
-        age = self.oldest_pending_age
-        return {"pending": self.pending, "failing": self.failing, "leased": self.leased,
-                "oldest_pending_age_seconds": None if age is None else round(age.total_seconds(), 1)}
 
 
 @dataclass
@@ -117,6 +104,8 @@ class OutboxWorker:
         max_backoff: float = 300,
         worker_id: str | None = None,
         error_pause: float = 5.0,
+        keep_done: dt.timedelta | None = None,
+        prune_every: float = 3600,
     ) -> None:
         names = [s.name for s in subscribers]
         if len(set(names)) != len(names):
@@ -132,6 +121,10 @@ class OutboxWorker:
         self.max_backoff = max_backoff
         self.worker_id = (worker_id or _default_worker_id())[:80]
         self.error_pause = error_pause
+        # Done events are kept a while to look into what happened, then deleted, so the table doesn't
+        # grow forever (FORUM_OUTBOX_KEEP_DAYS); run_forever checks every prune_every seconds.
+        self.keep_done = keep_done if keep_done is not None else dt.timedelta(days=db.settings.outbox_keep_days)
+        self.prune_every = prune_every
 
     @property
     def _is_sqlite(self) -> bool:
@@ -283,7 +276,11 @@ class OutboxWorker:
     async def run_forever(self, stop: asyncio.Event) -> None:
         """Deliver until `stop` is set; errors are logged and retried after a pause, never fatal."""
         log.info("outbox worker %s started (%d subscribers)", self.worker_id, len(self.subscribers))
+        next_prune = time.monotonic()  # at start, then every prune_every seconds
         while not stop.is_set():
+            if time.monotonic() >= next_prune:
+                next_prune = time.monotonic() + self.prune_every
+                await self._prune_quietly()
             try:
                 processed = await self.run_once()
                 pause = 0.0 if processed else self.poll_interval
@@ -298,36 +295,24 @@ class OutboxWorker:
                     await asyncio.wait_for(stop.wait(), timeout=pause)
         log.info("outbox worker %s stopped", self.worker_id)
 
-    # -- reporting and housekeeping -----------------------------------------------------------
+    # -- housekeeping ---------------------------------------------------------------------------
 
-    async def pending_count(self) -> int:
-        """Events not yet done (due, leased or waiting for a retry)."""
-        async with self.db.engine.connect() as conn:
-            return int((await conn.execute(select(func.count()).where(_T.c.done_at.is_(None)))).scalar_one())
-
-    async def stats(self) -> OutboxStats:
-        """Pending, failing and leased counts and the age of the oldest pending event."""
-        now = utcnow()
-        pending = _T.c.done_at.is_(None)
-        stmt = select(
-            func.count().filter(pending),
-            func.count().filter(pending, _T.c.last_error.is_not(None)),
-            func.count().filter(pending, _T.c.locked_until.is_not(None), _T.c.locked_until >= now),
-        ).select_from(_T)
-        oldest_stmt = select(func.min(_T.c.created_at)).where(pending)
-        async with self.db.engine.connect() as conn:
-            counts = (await conn.execute(stmt)).one()
-            oldest = (await conn.execute(oldest_stmt)).scalar_one_or_none()
-        return OutboxStats(
-            pending=int(counts[0] or 0),
-            failing=int(counts[1] or 0),
-            leased=int(counts[2] or 0),
-            oldest_pending_age=None if oldest is None else max(now - oldest, dt.timedelta(0)),
-        )
-
-    async def prune_done(self, older_than: dt.timedelta) -> int:
-        """Delete events done before now - older_than; returns how many went."""
-        stmt = delete(_T).where(_T.c.done_at.is_not(None), _T.c.done_at < utcnow() - older_than)
+    async def prune_done(self, older_than: dt.timedelta | None = None) -> int:
+        """Delete events done before now - older_than (default: keep_done); returns how many went.
+        Pending events, failing ones included, are never deleted: they still have work to do."""
+        cutoff = utcnow() - (self.keep_done if older_than is None else older_than)
+        stmt = delete(_T).where(_T.c.done_at.is_not(None), _T.c.done_at < cutoff)
         async with self.db.engine.begin() as conn:
             result = await conn.execute(stmt)
         return int(result.rowcount or 0)
+
+    async def _prune_quietly(self) -> None:
+        try:
+            removed = await self.prune_done()
+        except Exception:  # the database may be busy or restarting; the next round tries again
+            log.warning("outbox worker %s: could not delete old done events; will try again", self.worker_id,
+                        exc_info=True)
+            return
+        if removed:
+            log.info("outbox worker %s: deleted %d events done more than %s ago", self.worker_id, removed,
+                     self.keep_done)

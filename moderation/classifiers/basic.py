@@ -150,13 +150,20 @@ class BasicClassifier:
     name = "basic"
     labels: tuple[str, ...] = ("toxicity", "severe_toxicity", "obscene", "threat", "insult", "identity_attack")
 
-    def __init__(self, description: str | None = None) -> None:
+    def __init__(self, description: str | None = None, *, fallback_reason: str | None = None) -> None:
         try:
             from profanity_check import predict_prob
         except ImportError as exc:  # pragma: no cover - pinned dependency
             raise ClassifierUnavailable(f"alt-profanity-check is not installed ({exc})") from exc
         self._predict_prob = predict_prob
         self.description = description or "basic classifier (alt-profanity-check + patterns)"
+        # Why Detoxify is not running, when this stands in for it; None when chosen by configuration.
+        self.fallback_reason = fallback_reason
+
+    @classmethod
+    def instead_of_detoxify(cls, reason: str) -> BasicClassifier:
+        """The fallback when Detoxify could not load; `reason` says why in plain words."""
+        return cls(f"{reason}; using the basic classifier (alt-profanity-check + patterns)", fallback_reason=reason)
 
     def score_batch(self, texts: Sequence[str]) -> list[Scores]:
         """Score all texts with one vectorised profanity-model call plus per-text pattern checks."""

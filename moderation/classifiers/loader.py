@@ -48,9 +48,8 @@ def load_classifier(
                 if checkpoint
                 else "no network and no FORUM_DETOXIFY_CHECKPOINT"
             )
-            classifier = BasicClassifier(
-                f"Detoxify could not load its weights ({why}): {exc.reason}; "
-                "using the basic classifier (alt-profanity-check + patterns)"
+            classifier = BasicClassifier.instead_of_detoxify(
+                f"Detoxify could not load its weights ({why}): {exc.reason}"
             )
     else:
         raise ValueError(f"unknown classifier mode {mode!r} (expected auto, detoxify or basic)")

@@ -6,11 +6,20 @@ import asyncio
 from typing import Any
 
 from argon2 import PasswordHasher
-from pages_helper import PASSWORD, another_browser, form_post, register_page, sign_in, sign_out, signed_in_as, text_of
 from sqlalchemy import func, select
 
 from forum.accounts.models import ApiToken, Member
 from forum.discussions.models import Post
+from tests.helpers.pages import (
+    PASSWORD,
+    another_browser,
+    form_post,
+    register_page,
+    sign_in,
+    sign_out,
+    signed_in_as,
+    text_of,
+)
 
 # --- joining ---------------------------------------------------------------------------------------
 

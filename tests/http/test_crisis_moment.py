@@ -11,7 +11,8 @@ import re
 from typing import Any
 
 import pytest
-from pages_helper import another_browser, form_post, sign_in, text_of
+
+from tests.helpers.pages import another_browser, form_post, sign_in, text_of
 
 CRISIS = "I'm going to kill myself tonight."
 OLD_KEYS = {"name", "region", "phone", "text", "url", "hours", "description"}

@@ -112,7 +112,7 @@ async def test_readyz_answers_when_the_database_and_search_answer(client):
 
 
 async def test_readyz_says_what_is_not_ready_when_the_database_is_down(settings):
-    from pages_helper import BASE_URL
+    from tests.helpers.pages import BASE_URL
 
     down = dataclasses.replace(settings, database_url="postgresql+asyncpg://postgres@127.0.0.1:1/none")
     app = create_app(down, run_worker=False)

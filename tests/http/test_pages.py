@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pages_helper import CSRF_COOKIE, csrf_token, form_post, sign_in, signed_in_as, text_of
+from tests.helpers.pages import CSRF_COOKIE, csrf_token, form_post, sign_in, signed_in_as, text_of
 
 
 async def _thread(api: Any, who: str = "alice", body: str = "Opening words.") -> dict[str, Any]:

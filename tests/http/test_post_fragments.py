@@ -10,11 +10,11 @@ from types import SimpleNamespace
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader
-from pages_helper import another_browser, csrf_token, form_post, sign_in
 
 import forum.templating as templating
 from forum.app import ROOT
 from forum.discussions.reading import PostView
+from tests.helpers.pages import another_browser, csrf_token, form_post, sign_in
 
 STAND_IN = "haven-csrf-stand-in"
 

@@ -6,12 +6,12 @@ import contextlib
 from collections.abc import Iterator
 from typing import Any
 
-from pages_helper import another_browser, form_post, sign_in
 from sqlalchemy import event
 
 from forum.accounts.services import AccountService
 from forum.discussions.writing import DiscussionWriter
 from forum.warnings.services import WarningInput
+from tests.helpers.pages import another_browser, form_post, sign_in
 
 AUTHORS = ("alice", "bob", "carol", "dan")
 

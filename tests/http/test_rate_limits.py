@@ -7,10 +7,10 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from pages_helper import PASSWORD, form_post, make_topic, serving, sign_in, text_of
 
 from forum.app import create_app
 from forum.settings import Settings
+from tests.helpers.pages import PASSWORD, form_post, make_topic, serving, sign_in, text_of
 
 KIND_429 = "That's a lot of requests in a short time. Please wait a minute and try again."
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pages_helper import form_post, sign_in
 from sqlalchemy import func, select
 
 from forum.discussions.models import Reaction
+from tests.helpers.pages import form_post, sign_in
 
 NONE = {"relate": 0, "support": 0, "thanks": 0}
 

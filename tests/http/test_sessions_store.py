@@ -10,12 +10,21 @@ from typing import Any
 
 import httpx
 import pytest
-from pages_helper import PASSWORD, another_browser, form_post, make_topic, serving, sign_in, sign_out, signed_in_as
 from sqlalchemy import select
 
 from forum.accounts.models import StoreEntry
 from forum.app import create_app
 from forum.settings import Settings
+from tests.helpers.pages import (
+    PASSWORD,
+    another_browser,
+    form_post,
+    make_topic,
+    serving,
+    sign_in,
+    sign_out,
+    signed_in_as,
+)
 
 REDIS_URL = os.environ.get("FORUM_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 REQUIRE_REDIS = os.environ.get("FORUM_REQUIRE_REDIS") == "1"

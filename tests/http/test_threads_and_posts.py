@@ -6,13 +6,13 @@ import datetime as dt
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from pages_helper import another_browser, form_post, sign_in, text_of
 from sqlalchemy import func, select, update
 
 from forum.accounts.services import AccountService
 from forum.discussions.models import Post, Thread
 from forum.discussions.writing import DiscussionWriter
 from forum.outbox.models import OutboxEvent
+from tests.helpers.pages import another_browser, form_post, sign_in, text_of
 
 
 async def start_thread(api: Any, who: str, title: str = "Mornings are hard", body: str = "Waking up anxious.",

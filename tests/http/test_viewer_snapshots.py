@@ -10,12 +10,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from pages_helper import another_browser, form_post, sign_in, signed_in_as
 from sqlalchemy import delete, select, update
 
 from forum.accounts.models import Member
 from forum.warnings.models import ContentWarning, WarningPreference
 from tests.conftest import set_role
+from tests.helpers.pages import another_browser, form_post, sign_in, signed_in_as
 
 MOD_LINK = '<a href="/mod/queue">Moderation</a>'
 TITLE = "Zq7 a rough night"

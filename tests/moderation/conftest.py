@@ -5,8 +5,16 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+from tests.conftest import Api
+from tests.helpers.moderation import Forum
+
+if TYPE_CHECKING:  # imported where used: torch and transformers take seconds to import
+    from moderation.classifiers.basic import BasicClassifier
+    from moderation.classifiers.detoxify_backend import DetoxifyClassifier
 
 # No hub access on this machine or in CI: make any accidental hub lookup fail at once, not after retries.
 # Set before transformers/huggingface_hub are imported, which read these once at import.
@@ -32,7 +40,7 @@ def tiny_detoxify_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterat
 
 
 @pytest.fixture(scope="session")
-def tiny_detoxify_classifier(tiny_detoxify_checkpoint: tuple[Path, Path]):
+def tiny_detoxify_classifier(tiny_detoxify_checkpoint: tuple[Path, Path]) -> DetoxifyClassifier:
     """The real DetoxifyClassifier loaded through the tiny checkpoint (loaded once per session)."""
     from moderation.classifiers.detoxify_backend import DetoxifyClassifier
 
@@ -41,7 +49,7 @@ def tiny_detoxify_classifier(tiny_detoxify_checkpoint: tuple[Path, Path]):
 
 
 @pytest.fixture(scope="session")
-def basic_classifier():
+def basic_classifier() -> BasicClassifier:
     """The offline fallback classifier."""
     from moderation.classifiers.basic import BasicClassifier
 
@@ -49,19 +57,9 @@ def basic_classifier():
 
 
 # --- moderation queue, actions and reports (tests/moderation/test_queue.py and friends) ----------
-# Added by the moderation-queue tests: their helpers live in mod_helpers.py next to this file, and
-# the page tests reuse tests/http/pages_helper.py; both become importable here.
-
-import sys as _sys  # noqa: E402
-
-for _folder in (Path(__file__).resolve().parent, Path(__file__).resolve().parents[1] / "http"):
-    if str(_folder) not in _sys.path:
-        _sys.path.insert(0, str(_folder))
 
 
 @pytest.fixture
-async def forum(api):
-    """A vocabulary over the API, the worker and the database (see mod_helpers.Forum)."""
-    from mod_helpers import Forum
-
+async def forum(api: Api) -> Forum:
+    """A vocabulary over the API, the worker and the database (see tests.helpers.moderation.Forum)."""
     return Forum(api)

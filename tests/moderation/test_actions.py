@@ -6,13 +6,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from mod_helpers import UNKIND, flagged_reply
-from pages_helper import another_browser, sign_in, text_of
 from sqlalchemy import select, update
 
 import moderation.actions
 from forum.accounts.models import Member
 from moderation.models import Flag, ModAction
+from tests.helpers.moderation import UNKIND, flagged_reply
+from tests.helpers.pages import another_browser, sign_in, text_of
 
 
 @pytest.fixture
@@ -81,7 +81,7 @@ async def test_approve_brings_back_a_post_that_was_hidden_pending_review(forum, 
 
 
 async def test_hiding_a_classifier_flag_counts_as_agreeing_with_it(forum, people) -> None:
-    from mod_helpers import THREAT
+    from tests.helpers.moderation import THREAT
 
     thread = await forum.thread("ash")
     reply = await forum.reply("bob", thread["id"], THREAT)

@@ -18,11 +18,11 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
-from pages_helper import serving
 from sqlalchemy import select
 
 from forum.outbox.models import OutboxEvent
 from tests.conftest import Api, make_topic, set_role
+from tests.helpers.pages import serving
 
 URGENT = "I'm going to kill myself tonight."
 BASE = "https://haven.example"
@@ -248,7 +248,7 @@ async def test_no_alert_settings_no_alerts_and_the_post_goes_through(settings, s
 
 
 async def test_a_test_alert_from_the_settings_page_goes_through_the_same_path(settings, smtp, webhook) -> None:
-    from pages_helper import form_post, sign_in
+    from tests.helpers.pages import form_post, sign_in
 
     inbox, port = smtp
     received, hook = webhook

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mod_helpers import CRISIS
+from tests.helpers.moderation import CRISIS
 
 
 async def test_the_urgent_count_is_in_the_moderators_header_on_an_ordinary_page(forum) -> None:

@@ -4,11 +4,11 @@ pre-moderation, and the crisis resources admins keep up to date."""
 from __future__ import annotations
 
 import pytest
-from mod_helpers import CRISIS, ScriptedClassifier, use_classifier
-from pages_helper import another_browser, form_post, sign_in, text_of
 
 from moderation.calibration import calibrate, precision_at, suggest_threshold
 from moderation.config import load_config
+from tests.helpers.moderation import CRISIS, ScriptedClassifier, use_classifier
+from tests.helpers.pages import another_browser, form_post, sign_in, text_of
 
 
 def test_precision_counts_decisions_at_or_above_a_threshold() -> None:

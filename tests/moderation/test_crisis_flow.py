@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mod_helpers import CRISIS, KIND, THREAT
+from tests.helpers.moderation import CRISIS, KIND, THREAT
 
 
 async def test_a_reply_with_clear_intent_answers_with_resources_stays_published_and_tops_the_queue(forum) -> None:

@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from pages_helper import another_browser, form_post, sign_in, text_of
 
 from forum.discussions.crisis_help import order_for_reader, sms_href, split_phones, structure, tel_href
+from tests.helpers.pages import another_browser, form_post, sign_in, text_of
 
 CRISIS = "I'm going to kill myself tonight."
 

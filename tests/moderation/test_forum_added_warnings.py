@@ -3,7 +3,7 @@ asked to be warned (or not to see it) are protected; only a moderator removes it
 
 from __future__ import annotations
 
-from mod_helpers import CRISIS, KIND
+from tests.helpers.moderation import CRISIS, KIND
 
 # The issue's own example: a new member typed this and got no panel and no flag.
 PILLS_READY = "I can't do this anymore, I have the pills ready tonight"

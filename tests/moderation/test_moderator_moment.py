@@ -7,11 +7,11 @@ import datetime as dt
 import re
 
 import pytest
-from mod_helpers import KIND, THREAT
-from pages_helper import another_browser, form_post, sign_in, signed_in_browser, text_of
 from sqlalchemy import select, update
 
 from forum.discussions.models import Post
+from tests.helpers.moderation import KIND, THREAT
+from tests.helpers.pages import another_browser, form_post, sign_in, signed_in_browser, text_of
 
 # The rule-based crisis check certainly fires on this (intent, a chosen time).
 URGENT = "I'm going to kill myself tonight."

@@ -4,8 +4,9 @@ and members' own moderation pages refuse visitors. Every route is listed, pages 
 from __future__ import annotations
 
 import pytest
-from mod_helpers import flagged_reply
-from pages_helper import another_browser, form_post, sign_in, text_of
+
+from tests.helpers.moderation import flagged_reply
+from tests.helpers.pages import another_browser, form_post, sign_in, text_of
 
 MOD_API = [
     ("GET", "/api/v1/mod/queue"),

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from mod_helpers import KIND, flagged_reply
-from pages_helper import another_browser, form_post, sign_in, text_of
+
+from tests.helpers.moderation import KIND, flagged_reply
+from tests.helpers.pages import another_browser, form_post, sign_in, text_of
 
 
 @pytest.fixture

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import asyncio
 
-from mod_helpers import KIND, THREAT, UNKIND, ScriptedClassifier, classifier_subscriber, use_classifier
+import pytest
 from sqlalchemy import select, update
 
 from forum.discussions.models import Post
 from forum.outbox.models import OutboxEvent
 from forum.outbox.worker import OutboxWorker
 from moderation.models import Flag
+from tests.helpers.moderation import KIND, THREAT, UNKIND, ScriptedClassifier, classifier_subscriber, use_classifier
 
 
 async def _flags(forum, post_id: int, source: str = "classifier") -> list[Flag]:
@@ -190,7 +191,7 @@ async def test_the_status_line_says_what_the_worker_actually_loaded(forum) -> No
     holder = classifier_subscriber(forum.app).holder
 
     def classifier_line() -> str:
-        return next(line for line in forum.app.state.composition.status_lines if line.startswith("classifier:"))
+        return next(h.line for h in forum.app.state.composition.health() if h.line.startswith("classifier:"))
 
     assert classifier_line() == "classifier: basic (alt-profanity-check + patterns), because FORUM_CLASSIFIER=basic"
     await holder.get()
@@ -199,12 +200,17 @@ async def test_the_status_line_says_what_the_worker_actually_loaded(forum) -> No
 
 
 def test_a_fallback_says_why_detoxify_did_not_load() -> None:
+    from forum.health import HealthState
     from moderation.classifiers.basic import BasicClassifier
     from moderation.classifying import loaded_status
 
-    fallback = BasicClassifier("Detoxify could not load its weights (no network and no FORUM_DETOXIFY_CHECKPOINT): "
-                               "cannot reach github.com; using the basic classifier (alt-profanity-check + patterns)")
-    assert loaded_status(fallback) == (
+    fallback = BasicClassifier.instead_of_detoxify("Detoxify could not load its weights (no network and no "
+                                                   "FORUM_DETOXIFY_CHECKPOINT): cannot reach github.com")
+    assert fallback.description == (
+        "Detoxify could not load its weights (no network and no FORUM_DETOXIFY_CHECKPOINT): "
+        "cannot reach github.com; using the basic classifier (alt-profanity-check + patterns)")
+    assert loaded_status(fallback).state is HealthState.DEGRADED
+    assert loaded_status(fallback).line == (
         "classifier: basic (alt-profanity-check + patterns) because Detoxify could not load its weights "
         "(no network and no FORUM_DETOXIFY_CHECKPOINT): cannot reach github.com")
 
@@ -215,7 +221,7 @@ def test_before_loading_the_status_line_is_worked_out_from_settings_alone(tmp_pa
 
     def status(**env: str) -> str:
         return expected_status(Settings.from_env({"FORUM_DATA_DIR": str(tmp_path), "FORUM_SECRET_KEY": "x" * 40,
-                                                  **env}))
+                                                  **env})).line
 
     assert "will be tried on first use" in status(FORUM_CLASSIFIER="auto")
     missing = status(FORUM_CLASSIFIER="auto", FORUM_DETOXIFY_CHECKPOINT=str(tmp_path / "nope.ckpt"))
@@ -223,6 +229,27 @@ def test_before_loading_the_status_line_is_worked_out_from_settings_alone(tmp_pa
     assert "NOT WORKING" in status(FORUM_CLASSIFIER="detoxify", FORUM_DETOXIFY_CHECKPOINT=str(tmp_path / "nope"))
     (tmp_path / "real.ckpt").write_bytes(b"")
     assert "local checkpoint" in status(FORUM_CLASSIFIER="auto", FORUM_DETOXIFY_CHECKPOINT=str(tmp_path / "real.ckpt"))
+
+
+async def test_the_classifier_says_its_state_as_data_and_readiness_follows_it(tmp_path) -> None:
+    from forum.health import HealthState
+    from forum.settings import Settings
+    from moderation.classifying import ClassifierHolder
+
+    def holder(**env: str) -> ClassifierHolder:
+        return ClassifierHolder(Settings.from_env({"FORUM_DATA_DIR": str(tmp_path), "FORUM_SECRET_KEY": "x" * 40,
+                                                   **env}))
+
+    assert holder(FORUM_CLASSIFIER="basic").health().state is HealthState.OK
+    missing = str(tmp_path / "nope.ckpt")
+    assert holder(FORUM_CLASSIFIER="auto", FORUM_DETOXIFY_CHECKPOINT=missing).health().state is HealthState.DEGRADED
+    broken = holder(FORUM_CLASSIFIER="detoxify", FORUM_DETOXIFY_CHECKPOINT=missing)
+    assert broken.health().state is HealthState.NOT_WORKING
+    with pytest.raises(RuntimeError) as not_ready:
+        await broken.ready()
+    assert str(not_ready.value) == (f"FORUM_CLASSIFIER=detoxify but FORUM_DETOXIFY_CHECKPOINT={missing} does not "
+                                    "exist; posts are not being classified")
+    await holder(FORUM_CLASSIFIER="basic").ready()
 
 
 def test_classifier_download_prints_the_two_settings_to_use(tmp_path, monkeypatch) -> None:

@@ -13,12 +13,19 @@ import os
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from sqlalchemy import select, update
 
 from forum.settings import Settings
+from tests.conftest import Api
+
+if TYPE_CHECKING:
+    from litestar import Litestar
+
+    from search.indexer import SearchIndexer
+    from search.protocol import SearchBackend
 
 MEILI_URL = os.environ.get("FORUM_TEST_MEILI_URL")
 MEILI_KEY = os.environ.get("FORUM_TEST_MEILI_KEY")
@@ -49,14 +56,13 @@ def settings(settings: Settings, engine: str) -> Settings:
                                extra={**settings.extra, "meili_index": f"haven_test_{uuid.uuid4().hex[:10]}"})
 
 
-def search_part(app: Any) -> Any:
+def search_indexer(app: Litestar) -> SearchIndexer:
     """The SearchIndexer this app was composed with (it holds the app's backend)."""
     from search.indexer import SearchIndexer
 
-    for part in app.state.composition.parts:
-        for subscriber in part.subscribers:
-            if isinstance(subscriber, SearchIndexer):
-                return subscriber
+    for subscriber in app.state.composition.subscribers:
+        if isinstance(subscriber, SearchIndexer):
+            return subscriber
     raise AssertionError("the search plugin isn't installed")
 
 
@@ -74,17 +80,17 @@ class Delivered:
 class World:
     """A forum to search in: members, threads and replies made through the API."""
 
-    api: Any
-    app: Any
+    api: Api
+    app: Litestar
     delivered_up_to: int = 0
     topics: list[str] = field(default_factory=lambda: ["anxiety"])
 
     @property
-    def indexer(self) -> Any:
-        return search_part(self.app)
+    def indexer(self) -> SearchIndexer:
+        return search_indexer(self.app)
 
     @property
-    def backend(self) -> Any:
+    def backend(self) -> SearchBackend:
         return self.indexer.backend
 
     async def member(self, name: str, role: str | None = None) -> str:
@@ -160,9 +166,12 @@ class World:
 
 
 @pytest.fixture
-async def world(api: Any, engine: str) -> AsyncIterator[World]:
+async def world(api: Api, engine: str) -> AsyncIterator[World]:
     w = World(api, api.client.app)
     yield w
     if engine == "meilisearch":
+        from search.meili import MeiliSearchBackend
+
         backend = w.backend
+        assert isinstance(backend, MeiliSearchBackend)
         await backend.client.delete_index_if_exists(backend.index_uid)

@@ -6,12 +6,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from cw_helper import hidden_count, new_reader, says, thread
-from pages_helper import form_post
 from sqlalchemy import update
 
 from forum.accounts.models import Member
 from forum.warnings.services import FOREVER, gentle_until
+from tests.helpers.pages import form_post
+from tests.helpers.warnings import hidden_count, new_reader, says, thread
 
 TAGGED_TITLES = ("Marker-a violence", "Marker-b medical", "Marker-c other")
 

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from cw_helper import new_reader
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, update
@@ -28,6 +27,7 @@ from forum.discussions.writing import DiscussionWriter
 from forum.outbox.models import OutboxEvent
 from forum.warnings.models import PostWarning, ThreadWarning, WarningPreference
 from forum.warnings.services import WarningInput, WarningService
+from tests.helpers.warnings import new_reader
 
 SLUGS = ["suicide", "self-harm", "violence", "medical", "other"]
 DEFAULTS = {"suicide": "warn", "self-harm": "warn"}  # the seeded defaults; every other one is "show"

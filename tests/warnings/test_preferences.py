@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import re
 
-from cw_helper import new_reader, says
-from pages_helper import PASSWORD, another_browser, form_post, sign_in, sign_out
-
 from forum.warnings.taxonomy import SEED_SLUGS
+from tests.helpers.pages import PASSWORD, another_browser, form_post, sign_in, sign_out
+from tests.helpers.warnings import new_reader, says
 
 SEEDED = {*SEED_SLUGS, "other"}
 

@@ -6,10 +6,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from cw_helper import details_around, new_reader, says, thread
-from pages_helper import form_post, sign_in
-
 from forum.warnings.taxonomy import SEED_WARNINGS
+from tests.helpers.pages import form_post, sign_in
+from tests.helpers.warnings import details_around, new_reader, says, thread
 
 REQUIRED = ["suicide", "self-harm", "eating-difficulties", "abuse", "sexual-violence", "domestic-violence",
             "substance-use", "death-bereavement", "pregnancy-loss", "medical", "violence", "discrimination",

@@ -10,7 +10,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from cw_helper import (
+
+from tests.helpers.pages import form_post, sign_in
+from tests.helpers.warnings import (
     Reader,
     bulk_replies,
     details_around,
@@ -21,7 +23,6 @@ from cw_helper import (
     says,
     thread,
 )
-from pages_helper import form_post, sign_in
 
 SH_TITLE, SH_BODY = "Marker-sh-title nights", "Marker-sh-body the urge"
 SH_REPLY = "Marker-sh-reply scars fading"

@@ -2,33 +2,29 @@
 
 from __future__ import annotations
 
-import importlib
-
 from alembic import context
 from sqlalchemy.engine import Connection
 
+import forum.accounts.models
+import forum.discussions.models
+import forum.outbox.models
+import forum.warnings.models
+import moderation.models
 from forum.aio import run_sync
 from forum.db.base import metadata
 from forum.db.engine import create_engine
 from forum.settings import Settings
 
-# Every package's models, so the schema is complete (the migrations are the composition root of
-# the database: forum's tables, then moderation's and search's).
+# Every package's models: importing them adds their tables to `metadata`, so that it holds the whole
+# schema (the migrations are the database's composition root). Search has no models: its index
+# tables are made by the migrations alone (see _include_object).
 MODEL_MODULES = (
-    "forum.accounts.models",
-    "forum.discussions.models",
-    "forum.warnings.models",
-    "forum.outbox.models",
-    "moderation.models",
-    "search.models",
+    forum.accounts.models,
+    forum.discussions.models,
+    forum.warnings.models,
+    forum.outbox.models,
+    moderation.models,
 )
-for module in MODEL_MODULES:
-    try:
-        importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        if exc.name != module:
-            raise
-
 config = context.config
 
 

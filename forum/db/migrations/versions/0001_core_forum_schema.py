@@ -7,6 +7,8 @@ Create Date: 2026-11-25 09:50:35.114261
 
 from __future__ import annotations
 
+import datetime as dt
+
 import advanced_alchemy.types
 import sqlalchemy as sa
 from alembic import op
@@ -15,6 +17,42 @@ revision = '0001'
 down_revision = None
 branch_labels = None
 depends_on = None
+
+
+# The content warnings a fresh forum starts with, in the order shown: (slug, label, default mode,
+# description). Copied from forum/warnings/taxonomy.py, with the catch-all "other" last, not imported, so
+# this migration keeps doing the same thing after that list moves on.
+SEED_WARNINGS: list[tuple[str, str, str, str]] = [
+    ("suicide", "Suicide", "warn",
+     "Suicidal thoughts, attempts or loss to suicide, so you can choose when you read about it."),
+    ("self-harm", "Self-harm", "warn",
+     "Hurting yourself, urges, scars and recovery from self-harm, shared gently and with care."),
+    ("eating-difficulties", "Eating difficulties", "show",
+     "Food, weight, calories, restricting, bingeing or purging, for anyone whose recovery needs space."),
+    ("abuse", "Abuse", "show",
+     "Emotional, physical or other abuse and neglect, in childhood or as an adult."),
+    ("sexual-violence", "Sexual violence", "show",
+     "Rape, sexual assault or sexual abuse, so survivors can decide when they are ready to read."),
+    ("domestic-violence", "Domestic violence", "show",
+     "Abuse or control by a partner, ex or family member at home."),
+    ("substance-use", "Alcohol and drugs", "show",
+     "Drinking, drug use, relapse and recovery, with respect for everyone's own journey."),
+    ("death-bereavement", "Death and bereavement", "show",
+     "Death, dying, grief and loss of people or pets we love."),
+    ("pregnancy-loss", "Pregnancy loss", "show",
+     "Miscarriage, stillbirth and other pregnancy or baby loss, held with tenderness."),
+    ("medical", "Medical", "show",
+     "Hospitals, surgery, needles, scans and other procedures, for anyone those settings unsettle."),
+    ("violence", "Violence", "show",
+     "Fights, attacks, weapons or war, whether experienced, witnessed or remembered."),
+    ("discrimination", "Discrimination", "show",
+     "Racism, homophobia, transphobia, sexism, ableism and other prejudice, including slurs."),
+    ("graphic-injury", "Graphic injury", "show",
+     "Blood, wounds, burns or other injuries described in physical detail."),
+    ("strong-language", "Strong language", "show",
+     "Swearing, for readers who would rather not see it; no judgement either way."),
+    ("other", "Other", "warn", "Something else, in the author's own words."),
+]
 
 
 def upgrade() -> None:
@@ -200,25 +238,18 @@ def upgrade() -> None:
 
 def _seed_content_warnings() -> None:
     """The taxonomy every forum starts with; admins add, rename and retire from /admin."""
-    from forum.db.base import utcnow
-    from forum.warnings.models import OTHER_SLUG
-    from forum.warnings.taxonomy import SEED_WARNINGS
-
     table = sa.table(
         "content_warnings",
         sa.column("slug", sa.String), sa.column("label", sa.String), sa.column("description", sa.String),
         sa.column("default_mode", sa.String), sa.column("retired", sa.Boolean), sa.column("position", sa.Integer),
         sa.column("created_at", advanced_alchemy.types.DateTimeUTC), sa.column("updated_at", advanced_alchemy.types.DateTimeUTC),
     )
-    now = utcnow()
-    rows = [
-        {"slug": w.slug, "label": w.label, "description": w.description, "default_mode": w.default_mode,
-         "retired": False, "position": i, "created_at": now, "updated_at": now}
-        for i, w in enumerate(SEED_WARNINGS)
-    ]
-    rows.append({"slug": OTHER_SLUG, "label": "Other", "description": "Something else, in the author's own words.",
-                 "default_mode": "warn", "retired": False, "position": len(rows), "created_at": now, "updated_at": now})
-    op.bulk_insert(table, rows)
+    now = dt.datetime.now(dt.UTC)
+    op.bulk_insert(table, [
+        {"slug": slug, "label": label, "description": description, "default_mode": default_mode,
+         "retired": False, "position": position, "created_at": now, "updated_at": now}
+        for position, (slug, label, default_mode, description) in enumerate(SEED_WARNINGS)
+    ])
 
 
 def downgrade() -> None:

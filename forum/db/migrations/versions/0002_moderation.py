@@ -4,9 +4,9 @@ Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-25 12:30:00
 
-Seeds the crisis resources from moderation.resources (widely known services; admins edit them on
-/admin/moderation) and the default moderation settings. The settings are written out here, not
-imported, so this migration keeps doing the same thing after the code's defaults move on.
+Seeds the crisis resources (widely known services; admins edit them on /admin/moderation) and the
+default moderation settings. Both are written out here, not imported from moderation/, so this
+migration keeps doing the same thing after the code's defaults move on.
 """
 
 from __future__ import annotations
@@ -24,6 +24,41 @@ depends_on = None
 
 BIGINT = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 DATETIME = advanced_alchemy.types.datetime.DateTimeUTC(timezone=True)
+
+# The crisis resources a fresh forum starts with, in the order shown: (name, region, phone, text, url,
+# hours, description). Copied from moderation/resources.py, not imported: later changes to that list
+# reach existing databases through migrations of their own (as 0010 did).
+SEED_CRISIS_RESOURCES: list[tuple[str, str, str, str, str, str, str]] = [
+    ("Emergency services", "UK", "999", "", "", "24/7",
+     "If you are in immediate danger or have already hurt yourself, call 999 now. 112 works too."),
+    ("Emergency services", "Ireland", "112, 999", "", "", "24/7",
+     "If you are in immediate danger or have already hurt yourself, call 112 or 999 now."),
+    ("Samaritans", "UK & Ireland", "116 123", "Email jo@samaritans.org", "https://www.samaritans.org", "24/7",
+     "Free, confidential listening for anyone who is struggling to cope, whatever the reason."),
+    ("Shout", "UK", "", "Text SHOUT to 85258", "https://giveusashout.org", "24/7",
+     "Free, confidential text support with a trained volunteer."),
+    ("Emergency services", "US", "911", "", "", "24/7",
+     "If you are in immediate danger or have already hurt yourself, call 911 now."),
+    ("988 Suicide & Crisis Lifeline", "US", "988", "Text 988", "https://988lifeline.org", "24/7",
+     "Free, confidential support for people in suicidal crisis or emotional distress."),
+    ("Crisis Text Line", "US", "", "Text HOME to 741741", "https://www.crisistextline.org", "24/7",
+     "Free text support with a trained crisis counsellor."),
+    ("Emergency services", "Canada", "911", "", "", "24/7",
+     "If you are in immediate danger or have already hurt yourself, call 911 now."),
+    ("9-8-8 Suicide Crisis Helpline", "Canada", "988", "Text 988", "https://988.ca", "24/7",
+     "Support for anyone in Canada thinking about suicide or worried about someone else."),
+    ("Kids Help Phone", "Canada", "1-800-668-6868", "Text CONNECT to 686868", "https://kidshelpphone.ca", "24/7",
+     "Support for young people in Canada, by phone or text."),
+    ("Emergency services", "Australia", "000", "", "", "24/7",
+     "If you are in immediate danger or have already hurt yourself, call 000 now. From a mobile, 112 works too."),
+    ("Lifeline Australia", "Australia", "13 11 14", "", "https://www.lifeline.org.au", "24/7",
+     "Crisis support and suicide prevention for anyone in Australia."),
+    ("Emergency services", "Anywhere", "112", "", "", "24/7",
+     "If you are in immediate danger or have already hurt yourself, call your local emergency number now. "
+     "112 works across the EU and in many other countries."),
+    ("Find A Helpline", "Anywhere", "", "", "https://findahelpline.com", "",
+     "A directory of free, confidential helplines in many countries, searchable by country."),
+]
 
 DEFAULT_SETTINGS = {
     "thresholds": {
@@ -172,18 +207,16 @@ def upgrade() -> None:
 
 
 def _seed() -> None:
-    from moderation.resources import SEED_CRISIS_RESOURCES
-
     now = dt.datetime.now(dt.UTC)
     resources = sa.table(
         "mod_crisis_resources", sa.column("name"), sa.column("region"), sa.column("phone"), sa.column("text"),
         sa.column("url"), sa.column("hours"), sa.column("description"), sa.column("position"),
         sa.column("active"), sa.column("created_at", DATETIME), sa.column("updated_at", DATETIME))
     op.bulk_insert(resources, [
-        {"name": r.name, "region": r.region or "", "phone": r.phone or "", "text": r.text or "", "url": r.url or "",
-         "hours": r.hours or "", "description": r.description or "", "position": position, "active": True,
-         "created_at": now, "updated_at": now}
-        for position, r in enumerate(SEED_CRISIS_RESOURCES, start=1)
+        {"name": name, "region": region, "phone": phone, "text": text, "url": url, "hours": hours,
+         "description": description, "position": position, "active": True, "created_at": now, "updated_at": now}
+        for position, (name, region, phone, text, url, hours, description)
+        in enumerate(SEED_CRISIS_RESOURCES, start=1)
     ])
     settings = sa.table("mod_settings", sa.column("key"), sa.column("value", sa.JSON()),
                         sa.column("created_at", DATETIME), sa.column("updated_at", DATETIME))

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-from pages_helper import another_browser, form_post, sign_in
 
 from forum.discussions.writing import DiscussionWriter
 from forum.warnings.services import WarningInput
+from tests.helpers.pages import another_browser, form_post, sign_in
 
 HIDDEN_LINE = re.compile(r'<p class="hidden-line">(\d+) (posts?|threads?) hidden by your settings')
 
@@ -121,7 +121,7 @@ def says(html: str | None, phrase: str) -> bool:
     """Whether the visible text says `phrase` (case and spacing aside, so wording tweaks don't matter)."""
     if html is None:
         return False
-    from pages_helper import text_of
+    from tests.helpers.pages import text_of
 
     squeeze = " ".join(phrase.split()).lower()
     return squeeze in text_of(html).lower()
