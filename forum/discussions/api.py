@@ -1,8 +1,6 @@
-"""/api/v1 for topics, threads, posts and reactions. Thin: parse, call the service, shape JSON."""
+"""/api/v1 for topics, threads, posts and reactions. Thin: parse, call the service, shape the answer."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from litestar import Controller, Request, delete, get, patch, post
 from litestar.di import Provide
@@ -12,15 +10,25 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from forum.accounts.models import Member
 from forum.discussions.crisis_help import resources_for
 from forum.discussions.schemas import (
+    CrisisResourceOut,
+    CrisisResources,
+    DeletedPostOut,
+    NewThreadOut,
+    PostedOut,
     PostIn,
+    PostOut,
     PostPatch,
     PreviewIn,
+    PreviewOut,
     ReactionIn,
+    ReactionsOut,
     ThreadIn,
+    ThreadListOut,
+    ThreadOut,
+    ThreadPageOut,
     ThreadSettingsIn,
-    post_json,
-    thread_json,
-    topic_json,
+    TopicOut,
+    TopicsOut,
     warning_input,
 )
 from forum.discussions.services import DiscussionService, Submitted
@@ -29,11 +37,11 @@ from forum.warnings.visibility import Reader
 from forum.web import provide_discussions, provide_member
 
 
-async def _with_resources(request: Request, session: AsyncSession, crisis: bool,
-                          body: dict[str, Any]) -> dict[str, Any]:
+async def _crisis_resources(request: Request, session: AsyncSession, crisis: bool) -> CrisisResources:
     # Ordered for the reader (their chosen region, else Accept-Language), with phones/sms spelled out.
-    body["crisis_resources"] = await resources_for(request, session) if crisis else None
-    return body
+    if not crisis:
+        return None
+    return [CrisisResourceOut.from_dict(r) for r in await resources_for(request, session)]
 
 
 class DiscussionApi(Controller):
@@ -43,76 +51,69 @@ class DiscussionApi(Controller):
                     "member": Provide(provide_member)}
 
     @get("/topics")
-    async def list_topics(self, discussions: DiscussionService, reader: Reader) -> dict[str, Any]:
-        return {"topics": [topic_json(t) for t in await discussions.topics(reader)]}
+    async def list_topics(self, discussions: DiscussionService, reader: Reader) -> TopicsOut:
+        return TopicsOut(topics=[TopicOut.from_view(t) for t in await discussions.topics(reader)])
 
     @get("/topics/{slug:str}/threads")
     async def list_threads(self, slug: str, discussions: DiscussionService, reader: Reader,
-                           page: int = 1) -> dict[str, Any]:
+                           page: int = 1) -> ThreadListOut:
         topic, threads = await discussions.threads(slug, reader, page)
-        return {"topic": {"slug": topic.slug, "name": topic.name}, "threads": [thread_json(t) for t in threads.items],
-                "page": threads.number, "pages": threads.pages, "total": threads.total,
-                "hidden_by_settings": threads.hidden_by_settings}
+        return ThreadListOut.from_page(topic.slug, topic.name, threads)
 
     @post("/topics/{slug:str}/threads", status_code=HTTP_201_CREATED)
     async def create_thread(self, request: Request, slug: str, data: ThreadIn, member: Member,
-                            discussions: DiscussionService, reader: Reader, db_session: AsyncSession) -> dict[str, Any]:
+                            discussions: DiscussionService, reader: Reader, db_session: AsyncSession) -> NewThreadOut:
         done = await discussions.create_thread(member, slug, data.title, data.body,
                                                WarningInput(tuple(data.warnings), data.other_warning))
         thread = await discussions.thread_view(done.thread.id, reader)
         first = await discussions.post_view(done.post.id, reader, member)
-        return await _with_resources(request, db_session, done.crisis,
-                                     {**thread_json(thread), "post": post_json(first)})
+        return NewThreadOut.from_view(thread, post=PostOut.from_view(first),
+                                      crisis_resources=await _crisis_resources(request, db_session, done.crisis))
 
     @get("/threads/{thread_id:int}")
     async def read_thread(self, thread_id: int, discussions: DiscussionService, reader: Reader,
-                          viewer: Member | None, page: int = 1) -> dict[str, Any]:
+                          viewer: Member | None, page: int = 1) -> ThreadPageOut:
         result = await discussions.thread_page(thread_id, reader, page, viewer)
-        return {"thread": thread_json(result.thread), "posts": [post_json(p) for p in result.posts.items],
-                "page": result.posts.number, "pages": result.posts.pages, "total": result.posts.total,
-                "hidden_by_settings": result.posts.hidden_by_settings}
+        return ThreadPageOut.from_page(result.thread, result.posts)
 
     @patch("/threads/{thread_id:int}")
     async def thread_settings(self, thread_id: int, data: ThreadSettingsIn, member: Member,
-                              discussions: DiscussionService, reader: Reader) -> dict[str, Any]:
+                              discussions: DiscussionService, reader: Reader) -> ThreadOut:
         """Pin or lock a thread (moderators)."""
         await discussions.set_thread_flags(member, thread_id, pinned=data.pinned, locked=data.locked)
-        return thread_json(await discussions.thread_view(thread_id, reader))
+        return ThreadOut.from_view(await discussions.thread_view(thread_id, reader))
 
     @post("/threads/{thread_id:int}/posts", status_code=HTTP_201_CREATED)
     async def reply(self, request: Request, thread_id: int, data: PostIn, member: Member,
-                    discussions: DiscussionService, reader: Reader, db_session: AsyncSession) -> dict[str, Any]:
+                    discussions: DiscussionService, reader: Reader, db_session: AsyncSession) -> PostedOut:
         wanted = WarningInput(tuple(data.warnings), data.other_warning)
         done = await discussions.reply(member, thread_id, data.body, wanted)
         return await self._posted(request, done, discussions, reader, member, db_session)
 
     @patch("/posts/{post_id:int}")
     async def edit_post(self, request: Request, post_id: int, data: PostPatch, member: Member,
-                        discussions: DiscussionService, reader: Reader, db_session: AsyncSession) -> dict[str, Any]:
+                        discussions: DiscussionService, reader: Reader, db_session: AsyncSession) -> PostedOut:
         done = await discussions.edit_post(member, post_id, data.body, warning_input(data.warnings, data.other_warning),
                                            data.title)
         return await self._posted(request, done, discussions, reader, member, db_session)
 
     @delete("/posts/{post_id:int}", status_code=HTTP_200_OK)
-    async def delete_post(self, post_id: int, member: Member, discussions: DiscussionService) -> dict[str, Any]:
+    async def delete_post(self, post_id: int, member: Member, discussions: DiscussionService) -> DeletedPostOut:
         await discussions.delete_post(member, post_id)
-        return {"id": post_id, "status": "deleted"}
+        return DeletedPostOut(id=post_id, status="deleted")
 
     @post("/posts/preview", status_code=HTTP_200_OK)
     async def preview(self, request: Request, data: PreviewIn, member: Member, discussions: DiscussionService,
-                      db_session: AsyncSession) -> dict[str, Any]:
+                      db_session: AsyncSession) -> PreviewOut:
         result = await discussions.preview(data.body)
-        body = {"body_html": result.body_html,
-                "suggested_warnings": [{"slug": s.slug, "matched": list(s.matched)} for s in result.suggestions]}
-        return await _with_resources(request, db_session, result.crisis, body)
+        return PreviewOut.from_preview(result, await _crisis_resources(request, db_session, result.crisis))
 
     @post("/posts/{post_id:int}/reactions", status_code=HTTP_200_OK)
     async def react(self, post_id: int, data: ReactionIn, member: Member, discussions: DiscussionService,
-                    reader: Reader) -> dict[str, Any]:
-        view = await discussions.toggle_reaction(member, post_id, data.kind, reader)
-        return {"id": view.id, "reactions": view.reactions, "my_reactions": sorted(view.mine)}
+                    reader: Reader) -> ReactionsOut:
+        return ReactionsOut.from_view(await discussions.toggle_reaction(member, post_id, data.kind, reader))
 
     async def _posted(self, request: Request, done: Submitted, discussions: DiscussionService, reader: Reader,
-                      member: Member, session: AsyncSession) -> dict[str, Any]:
+                      member: Member, session: AsyncSession) -> PostedOut:
         view = await discussions.post_view(done.post.id, reader, member)
-        return await _with_resources(request, session, done.crisis, post_json(view))
+        return PostedOut.from_view(view, crisis_resources=await _crisis_resources(request, session, done.crisis))
