@@ -1,6 +1,6 @@
 """/api/v1 for moderation: the queue, resolving flags, the log; reports, appeals and notices.
 
-Thin: parse, call a service, shape the answer. Visitors get 401 and members 403 on /api/v1/mod/*
+Thin: parse, call a service, shape JSON. Visitors get 401 and members 403 on /api/v1/mod/*
 (forum/accounts/guards.py).
 """
 

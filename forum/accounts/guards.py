@@ -4,9 +4,11 @@ Guards raise the forum's own errors, so forum/web.py answers in the usual words:
 `{"status_code", "detail"}` (401 for visitors, 403 for members), pages with a sign-in redirect for a
 visitor's GET and the error page otherwise. Services keep their own checks too: a guard keeps people
 out of a route; it never stands in for the rule the service applies to the action itself.
+A guard runs before the request's body is read: whoever may not use a route learns nothing about it.
 
-    class ModeratorPages(Controller):
-        guards = [moderators_only]
+    class AdminPages(Controller):
+        guards = [admins_only]
+        dependencies = {"admin": Provide(provide_guarded_member)}
 """
 
 from __future__ import annotations

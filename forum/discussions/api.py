@@ -1,4 +1,4 @@
-"""/api/v1 for topics, threads, posts and reactions. Thin: parse, call the service, shape the answer."""
+"""/api/v1 for topics, threads, posts and reactions. Thin: parse, call the service, shape JSON."""
 
 from __future__ import annotations
 
