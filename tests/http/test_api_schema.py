@@ -1,10 +1,10 @@
 """/schema tells the truth: every /api/v1 route describes its answer, and every real answer fits it.
 
-One walk through the whole API, each route in its main success case, checks each answer body
-against the schema /schema/openapi.json publishes for that route and status, with `$ref`s
-resolved into its components and no key in an answer that the schema doesn't name. A route that
-answers without a described body, or that this walk never calls, fails the test: clients are
-generated from this document.
+One walk through the whole API, each route in its main success case (and search while its engine
+is down), checks each answer body against the schema /schema/openapi.json publishes for that
+route and status, with `$ref`s resolved into its components and no key in an answer that the
+schema doesn't name. A route that answers without a described body, or that this walk never
+calls, fails the test: clients are generated from this document.
 """
 
 from __future__ import annotations
@@ -13,10 +13,13 @@ from typing import Any
 
 import jsonschema
 import msgspec
+import pytest
 
 from forum.discussions.crisis_help import order_for_reader
 from forum.discussions.schemas import CrisisResourceOut
 from forum.outbox.worker import OutboxWorker
+from search.indexer import SearchIndexer
+from search.protocol import SearchUnavailable
 from tests.conftest import Api, set_role
 
 CRISIS = "I can't do this anymore. I'm going to kill myself tonight, I have the pills ready."
@@ -93,7 +96,16 @@ async def deliver_outbox(app: Any) -> None:
         pass
 
 
-async def test_every_api_route_answers_what_its_openapi_schema_describes(api: Api) -> None:
+def _search_backend(app: Any) -> Any:
+    return next(s for s in app.state.composition.subscribers if isinstance(s, SearchIndexer)).backend
+
+
+async def _unreachable(*args: Any, **kwargs: Any) -> Any:
+    raise SearchUnavailable()
+
+
+async def test_every_api_route_answers_what_its_openapi_schema_describes(api: Api,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     app = api.client.app
     r = await api.client.get("/schema/openapi.json")
     assert r.status_code == 200
@@ -168,6 +180,9 @@ async def test_every_api_route_answers_what_its_openapi_schema_describes(api: Ap
     assert found["hits"], "a hit is checked"
     assert (await call("GET", "/api/v1/search", "ash", params={"q": "kill myself tonight"}))["crisis_resources"]
     await call("GET", "/api/v1/me/export", "bob")
+    monkeypatch.setattr(_search_backend(app), "search", _unreachable)
+    down = await call("GET", "/api/v1/search", "ash", expect=503, params={"q": "kill myself tonight"})
+    assert down["crisis_resources"], "resources don't depend on the search engine"
     await call("DELETE", "/api/v1/posts/{post_id}", "bob", post_id=crisis["id"])
     await call("DELETE", "/api/v1/me", "cal", json={"password": PASSWORD})
 
