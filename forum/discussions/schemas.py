@@ -117,6 +117,8 @@ class CrisisResourceOut(Struct, kw_only=True):
 
     @classmethod
     def from_dict(cls, resource: dict[str, Any]) -> CrisisResourceOut:
+        """From `order_for_reader`'s dicts, which always carry these keys with these types
+        (tests/http/test_api_schema.py checks that nothing is lost on the way)."""
         return msgspec.convert(resource, cls)
 
 
