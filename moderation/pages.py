@@ -12,8 +12,8 @@ from litestar.di import Provide
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from forum.accounts.guards import admins_only, moderators_only, provide_guarded_member, signed_in
 from forum.accounts.models import Member
-from forum.admin.pages import provide_admin
 from forum.discussions.reading import DiscussionReader
 from forum.errors import ForumError, Invalid, NotFound
 from forum.mail import mail_status
@@ -23,7 +23,6 @@ from forum.web import extensions_of, flash, form_data, is_htmx, provide_discussi
 from moderation.actions import ActionResult, ActionService
 from moderation.admin import ModerationAdmin, ResourceInput
 from moderation.alerts import AlertSettings
-from moderation.api import provide_moderator
 from moderation.calibration import calibrate
 from moderation.classifiers.base import LABELS
 from moderation.classifying import ClassifierHolder
@@ -58,7 +57,8 @@ def _warning_input(form: dict[str, str], multi: dict[str, list[str]]) -> Warning
 class ModeratorPages(Controller):
     path = "/mod"
     include_in_schema = False
-    dependencies = {"member": Provide(provide_member), "moderator": Provide(provide_moderator)}
+    # Every page here but the badge is for moderators only; `moderator` is the member the guard let in.
+    dependencies = {"moderator": Provide(provide_guarded_member)}
 
     async def _queue_context(self, request: Request, session: AsyncSession) -> dict[str, Any]:
         return {"taxonomy": await WarningService(session).taxonomy(), "reasons": REPORT_REASONS,
@@ -66,14 +66,14 @@ class ModeratorPages(Controller):
                 "claim_minutes": int(CLAIM_TIMEOUT.total_seconds() // 60),
                 "undo_minutes": int(UNDO_WINDOW.total_seconds() // 60), "max_days": MAX_SUSPENSION_DAYS}
 
-    @get("/queue")
+    @get("/queue", guards=[moderators_only])
     async def queue(self, request: Request, moderator: Member, reader: Reader, db_session: AsyncSession,
                     page: int = 1) -> Template:
         result = await QueueService(db_session).page(reader, page)
         return render("mod/queue.html", request, queue=result, mod_urgent=result.urgent,
                       **await self._queue_context(request, db_session))
 
-    @get("/queue/poll")
+    @get("/queue/poll", guards=[moderators_only])
     async def poll(self, request: Request, moderator: Member, reader: Reader, db_session: AsyncSession,
                    page: int = 1) -> Template:
         """What htmx asks every few seconds: the count, the header badge, and cards that arrived since.
@@ -95,7 +95,7 @@ class ModeratorPages(Controller):
         urgent = await QueueService(db_session).urgent_count() if viewer is not None and viewer.is_moderator else 0
         return render("mod/_badge_count.html", request, mod_urgent=urgent)
 
-    @post("/queue")
+    @post("/queue", guards=[moderators_only])
     async def act(self, request: Request, moderator: Member, reader: Reader,
                   db_session: AsyncSession) -> Response[Any]:
         form, multi = await form_data(request)
@@ -146,13 +146,14 @@ class ModeratorPages(Controller):
         return render("mod/_card.html", request, card=card, error=error, message=message, queue=counts,
                       oob_count=True, mod_urgent=counts.urgent, **await self._queue_context(request, session))
 
-    @get("/log")
+    @get("/log", guards=[moderators_only])
     async def log(self, request: Request, moderator: Member, db_session: AsyncSession, page: int = 1) -> Template:
         return render("mod/log.html", request, log=await QueueService(db_session).log(page))
 
 
 class MemberModerationPages(Controller):
     include_in_schema = False
+    guards = [signed_in]
     dependencies = {"member": Provide(provide_member),
                     "discussions": Provide(provide_discussions, sync_to_thread=False)}
 
@@ -230,7 +231,8 @@ class MemberModerationPages(Controller):
 class AdminModerationPages(Controller):
     path = "/admin/moderation"
     include_in_schema = False
-    dependencies = {"member": Provide(provide_member), "admin": Provide(provide_admin)}
+    guards = [admins_only]
+    dependencies = {"admin": Provide(provide_guarded_member)}  # the member the guard let in
 
     async def _page(self, request: Request, session: AsyncSession, holder: ClassifierHolder, status: int = 200,
                     **context: Any) -> Template:

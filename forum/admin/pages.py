@@ -9,25 +9,21 @@ from litestar.di import Provide
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from forum.accounts.guards import admins_only, provide_guarded_member
 from forum.accounts.models import Member
 from forum.discussions.reading import DiscussionReader
 from forum.discussions.writing import DiscussionWriter
-from forum.errors import Forbidden, ForumError
+from forum.errors import ForumError
 from forum.health import Health
 from forum.warnings.services import WarningService
-from forum.web import flash, form_data, provide_member, render
-
-
-async def provide_admin(member: Member) -> Member:
-    if not member.is_admin:
-        raise Forbidden("This page is for the forum's admins.")
-    return member
+from forum.web import flash, form_data, render
 
 
 class AdminPages(Controller):
     path = "/admin"
     include_in_schema = False
-    dependencies = {"member": Provide(provide_member), "admin": Provide(provide_admin)}
+    guards = [admins_only]
+    dependencies = {"admin": Provide(provide_guarded_member)}  # the member the guard let in
 
     @get("/")
     async def overview(self, request: Request, admin: Member, db_session: AsyncSession) -> Template:

@@ -9,6 +9,7 @@ from litestar.di import Provide
 
 from forum.accounts.models import Member
 from forum.errors import Invalid
+from forum.warnings.schemas import TaxonomyOut, WarningOut, WarningPreferencesAnswer, preferences_out
 from forum.warnings.services import WarningService, gentle_until
 from forum.warnings.visibility import Reader
 from forum.web import provide_member, provide_warnings
@@ -20,17 +21,15 @@ class WarningApi(Controller):
     dependencies = {"warnings": Provide(provide_warnings, sync_to_thread=False), "member": Provide(provide_member)}
 
     @get("/warnings")
-    async def taxonomy(self, warnings: WarningService) -> dict[str, Any]:
-        return {"warnings": [{"slug": w.slug, "label": w.label, "description": w.description,
-                              "default_mode": w.default_mode} for w in await warnings.taxonomy()]}
+    async def taxonomy(self, warnings: WarningService) -> TaxonomyOut:
+        return TaxonomyOut(warnings=[WarningOut.from_info(w) for w in await warnings.taxonomy()])
 
     @get("/me/warning-preferences")
-    async def preferences(self, member: Member, reader: Reader, warnings: WarningService) -> dict[str, Any]:
-        prefs = await warnings.preferences(reader)
-        return {**prefs["modes"], "gentle_mode": prefs["gentle_mode"], "gentle_until": prefs["gentle_until"]}
+    async def preferences(self, member: Member, reader: Reader, warnings: WarningService) -> WarningPreferencesAnswer:
+        return preferences_out(await warnings.preferences(reader))
 
     @put("/me/warning-preferences")
-    async def save(self, data: dict[str, Any], member: Member, warnings: WarningService) -> dict[str, Any]:
+    async def save(self, data: dict[str, Any], member: Member, warnings: WarningService) -> WarningPreferencesAnswer:
         choices = dict(data)
         gentle = choices.pop("gentle_mode", None)
         gentle_for = choices.pop("gentle_for", None)
@@ -42,5 +41,4 @@ class WarningApi(Controller):
         await warnings.save_member_modes(member, modes)
         if gentle is not None:
             await warnings.set_member_gentle(member, until)
-        prefs = await warnings.preferences(await warnings.reader_for(member))
-        return {**prefs["modes"], "gentle_mode": prefs["gentle_mode"], "gentle_until": prefs["gentle_until"]}
+        return preferences_out(await warnings.preferences(await warnings.reader_for(member)))
