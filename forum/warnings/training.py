@@ -25,8 +25,11 @@ from forum.warnings.taxonomy import SEED_SLUGS
 # precision >= 0.80, and development precision has run below test precision (0.83 against 0.92 on
 # the first test sets), so the floor is set under the target. On the corpus with parts G and H
 # (2026-12-01, bench/README.md): floor 0.75 gave development recall 0.74 / precision 0.79, 0.70 gave
-# 0.78 / 0.76, 0.60 gave 0.83 / 0.65; C=8 was a little better than C=4 at each floor.
-DEV_PRECISION = 0.70
+# 0.78 / 0.76, 0.60 gave 0.83 / 0.65; C=8 was a little better than C=4 at each floor. With 0.70 the
+# test sets measured precision 0.91 (A+B and C alike) against 0.76 on development: development's
+# near-miss negatives are harder than real posts, so 0.60 (development precision 0.65) was chosen,
+# then scored on test set D, written after it froze.
+DEV_PRECISION = 0.60
 REGULARISATION = 8.0
 
 
