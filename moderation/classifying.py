@@ -98,11 +98,6 @@ class ClassifierHolder:
         """Which classifier runs and why: from the settings until the worker has loaded one, then what loaded."""
         return self._status
 
-    @property
-    def status_lines(self) -> list[str]:
-        """The lines /admin/moderation shows."""
-        return [self._status.line]
-
     def use(self, classifier: Classifier) -> None:
         """Installs an already-loaded classifier (tests, benchmarks)."""
         self._classifier = classifier

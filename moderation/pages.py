@@ -239,7 +239,7 @@ class AdminModerationPages(Controller):
         config = await load_config(session)
         return render("moderation/admin.html", request, status, config=config,
                       calibration=await calibrate(session, config), labels=LABELS,
-                      resources=await ModerationAdmin(session).resources(), classifier_status=holder.status_lines,
+                      resources=await ModerationAdmin(session).resources(), classifier_status=[holder.health().line],
                       mail_line=mail_status(request.app.state.settings),
                       mail_on=bool(request.app.state.settings.smtp_url),
                       **{"errors": {}, "values": {}, "section": None, **context})

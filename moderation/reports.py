@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -188,8 +187,3 @@ class ReportService:
         await self.session.execute(update(Notice).where(Notice.member_id == member.id, Notice.read_at.is_(None))
                                    .values(read_at=utcnow()))
         await self.session.commit()
-
-
-def notice_json(notice: Notice) -> dict[str, Any]:
-    return {"id": notice.id, "text": notice.text, "link": notice.link, "read": notice.read_at is not None,
-            "created_at": notice.created_at.isoformat()}

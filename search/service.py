@@ -14,10 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from forum.discussions.crisis_help import order_for_reader
 from forum.discussions.models import Topic
 from forum.discussions.reading import DiscussionReader
-from forum.discussions.schemas import tag_json
 from forum.hooks import Extensions
 from forum.warnings.visibility import Reader
-from search.protocol import SearchBackend, SearchHit, SearchResults, SearchUnavailable
+from search.protocol import SearchBackend, SearchResults, SearchUnavailable
 from search.query import MAX_QUERY_CHARS
 from search.sql import clean_page
 
@@ -70,13 +69,3 @@ class SearchService:
         except SearchUnavailable as exc:
             outcome.unavailable = exc.detail
         return outcome
-
-
-def hit_json(hit: SearchHit) -> dict[str, Any]:
-    return {
-        "post_id": hit.post_id, "thread_id": hit.thread_id, "thread_title": hit.thread_title,
-        "topic": hit.topic, "topic_name": hit.topic_name, "snippet": str(hit.snippet),
-        "warnings": hit.warning_slugs, "warning_details": [tag_json(t) for t in hit.tags],
-        "warning_mode": hit.warning_mode, "status": hit.status, "is_opening": hit.is_opening,
-        "created_at": hit.created_at.isoformat(),
-    }

@@ -78,11 +78,6 @@ class TagOut(Struct, kw_only=True):
         return cls(slug=tag.slug, label=tag.text, added_by=tag.source)
 
 
-def tag_json(tag: Tag) -> dict[str, Any]:
-    """A TagOut as plain data, for search/service.py's `hit_json` (the API answers with TagOut itself)."""
-    return msgspec.to_builtins(TagOut.from_tag(tag))
-
-
 class PhoneOut(Struct, kw_only=True):
     number: str
     label: str
