@@ -5,11 +5,13 @@ neither the training corpora nor the code, only the labelling guides (LABELS.md)
 them, and nothing may be: change the corpus or the thresholds for what these sets show and they stop
 measuring anything. Add to them only before looking at whether the checks get a line right.
 
-Two generations: sets A and B were written after the first heads froze (commit 796e015); their
+Three generations: sets A and B were written after the first heads froze (commit 796e015); their
 per-class figures were then read, and steered where corpus parts G and H added examples (never their
 lines). Set C was written while parts G and H were, by separate helpers, and kept outside the project
-until the retrained heads were committed; it had never been scored before that. C is the honest
-figure; A+B still guard against regressions.
+until the retrained heads were committed (cacd875); it had never been scored before that, and is the
+honest figure for the crisis check. Its warning figures (precision well above target) then led to a
+lower development precision floor for the warning heads (71f05f7), so for warnings the honest figure
+is set D, written after that. A and B (and C, for warnings) still guard against regressions.
 
 The whole check runs as in the forum (rules + model, the same units, the same thresholds); the report
 goes to stdout and tests/.reports/. The floors are what was measured when the sets were written, less a
@@ -39,7 +41,9 @@ REPORTS = Path(__file__).parents[1] / ".reports"
 # danger 0.94, passive 0.80, false alarms 0.06 (rules alone 0.27, 0.19, 0.27, 0.04); warnings on 625
 # posts micro recall 0.82, precision 0.91 (word list alone 0.46, 0.96).
 CRISIS_FLOORS_C = {"urgent": 0.83, "danger": 0.89, "passive": 0.75, "false_alarms": 0.09}
-WARNING_FLOORS_C = {"micro_recall": 0.77, "micro_precision": 0.80}
+# With the warning heads of 71f05f7 (development precision floor 0.60, chosen after C's precision was
+# seen): 0.88, 0.85; discrimination 0.59 is the one warning under 0.75.
+WARNING_FLOORS_C = {"micro_recall": 0.83, "micro_precision": 0.80}
 CRISIS_TARGETS = {"urgent": 0.95, "danger": 0.90, "passive": 0.90, "false_alarms": 0.10}
 CRISIS_FLOORS = {
     # Measured 2026-12-01 with the first heads on 470 lines: urgent 0.90, danger 0.98, passive 0.81,
@@ -52,10 +56,16 @@ WARNING_TARGETS = {"micro_recall": 0.90, "micro_precision": 0.80, "per_warning_r
 WARNING_FLOORS = {
     # Measured 2026-12-01 with the first heads on 370 posts: micro recall 0.69, precision 0.92; with
     # the heads of cacd875: 0.83, 0.91.
-    "a+b": {"micro_recall": 0.64, "micro_precision": 0.80},
+    # With the heads of 71f05f7: 0.87, 0.84.
+    "a+b": {"micro_recall": 0.82, "micro_precision": 0.79},
     "c": WARNING_FLOORS_C,
+    # Set D was written after the heads of 71f05f7 froze, by a helper who read only LABELS.md: on 627
+    # posts micro recall 0.91, precision 0.83 (word list alone 0.54, 0.97); every warning's recall
+    # 0.76 or more. The issue's targets are met on this set.
+    "d": {"micro_recall": 0.87, "micro_precision": 0.78, "per_warning_recall": 0.70},
 }
 SETS = {"a+b": "[ab]", "c": "c"}
+WARNING_SETS = {**SETS, "d": "d"}
 
 
 def rows(pattern: str) -> list[dict]:
@@ -115,9 +125,9 @@ async def test_crisis_check_on_the_unseen_test_set(extensions, name: str) -> Non
         assert report["groups"][group]["rate"] >= report["rules_only"][group]
 
 
-@pytest.mark.parametrize("name", list(SETS))
+@pytest.mark.parametrize("name", list(WARNING_SETS))
 async def test_warning_suggestions_on_the_unseen_test_set(extensions, name: str) -> None:
-    data = rows(f"warnings_test_{SETS[name]}.jsonl")
+    data = rows(f"warnings_test_{WARNING_SETS[name]}.jsonl")
     per: dict[str, list[int]] = {slug: [0, 0, 0] for slug in SEED_SLUGS}  # tp, fp, fn
     words_hit = words_found = 0
     for row in data:
@@ -144,6 +154,11 @@ async def test_warning_suggestions_on_the_unseen_test_set(extensions, name: str)
           f"word list alone {words['micro_recall']:.2f} / {words['micro_precision']:.2f}")
     for slug, row in per_warning.items():
         print(f"  {slug:20} recall {row['recall']}  precision {row['precision']}  ({row['support']} posts)")
-    assert report["micro_recall"] >= WARNING_FLOORS[name]["micro_recall"]
-    assert report["micro_precision"] >= WARNING_FLOORS[name]["micro_precision"]
+    floors = WARNING_FLOORS[name]
+    assert report["micro_recall"] >= floors["micro_recall"]
+    assert report["micro_precision"] >= floors["micro_precision"]
+    if "per_warning_recall" in floors:  # no weak warning hidden in the average
+        weak = {slug: row["recall"] for slug, row in per_warning.items()
+                if row["recall"] is not None and row["recall"] < floors["per_warning_recall"]}
+        assert weak == {}, weak
     assert report["micro_recall"] > report["word_list_only"]["micro_recall"]
