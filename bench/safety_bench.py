@@ -7,7 +7,7 @@ Against real processes: `forum serve --workers 2` on SQLite, through the JSON AP
    nobody sent before (a demo-community post with a fresh sentence), so no cached sentence helps.
 2. Posting a reply, one at a time, with the model and with FORUM_SAFETY_MODEL=off: p50 and the
    difference (the issue's budget: no more than 25 ms slower).
-3. Resident memory (VmRSS) of each web worker once the model is loaded.
+3. Resident memory (VmRSS) of each web worker once the model is loaded, and again after the previews.
 
 First, in this process, before any server starts: torch and ONNX Runtime embedding the same 120 demo
 posts (whole post plus windows, as a preview reads them), one thread each, interleaved post by post
@@ -224,6 +224,7 @@ def main() -> None:
         print(f"preview, both checks, concurrency 4: p50 {percentile(previews, 0.5):.1f} ms, "
               f"p95 {percentile(previews, 0.95):.1f} ms ({len(previews)} requests; the web workers used "
               + ", ".join(f"{c:.1f}" for c in cpu) + f" s of CPU in {args.seconds:.0f} s)")
+        print("web worker RSS after the previews: " + ", ".join(f"{rss_mb(p):.0f} MB" for p in workers))
         with_model = reply_p50(server, args.seconds, posts)
     with Server("off") as server:
         subprocess.run([FORUM, "demo"], env=server.env, check=True, capture_output=True)

@@ -130,7 +130,7 @@ def test_the_export_is_made_once_and_reused(fast, tmp_path, monkeypatch) -> None
     monkeypatch.setattr(onnx_backend, "export", no_export)
     second = onnx_backend.load(fast.model, fast.fingerprint, tmp_path)
     assert not second.exported and path.stat().st_mtime_ns == stamp
-    assert [p.name for p in tmp_path.iterdir() if p.suffix == ".part"] == [], "no half-written file left behind"
+    assert [p for p in tmp_path.iterdir() if p.is_dir()] == [], "no scratch folder left behind"
 
 
 def test_two_workers_starting_together_export_once(tmp_path) -> None:
@@ -194,7 +194,7 @@ def test_a_failed_export_falls_back_to_torch_and_says_why(monkeypatch, tmp_path)
     assert embedder.backend is Backend.TORCH
     assert "ONNX Runtime NOT USED: exporting the model to ONNX failed (RuntimeError: exporter exploded)" in (
         embedder.runs_on)
-    assert list(tmp_path.glob("*.part")) == [], "the half-written file is removed"
+    assert [p for p in tmp_path.iterdir() if p.is_dir()] == [], "the scratch folder is removed"
     assert not onnx_backend.export_path(tmp_path, embedder.fingerprint).exists()
     assert embedder.embed(["still embedded"]).shape == (1, 384)
 
