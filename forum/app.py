@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -213,7 +214,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool | None = No
             await db.dispose()
 
     template_config = TemplateConfig(directory=ROOT / "templates", engine=JinjaTemplateEngine,
-                                     engine_callback=configure_environment)
+                                     engine_callback=functools.partial(configure_environment, cache=db.cache))
     csrf = CSRFConfig(secret=settings.secret_key, cookie_name="haven_csrf", cookie_samesite="lax",
                       exclude=["^/api/", "^/healthz", "^/readyz", "^/schema"])
     sessions = QuietSessionConfig(store="sessions", key="haven_session", max_age=60 * 60 * 24 * 30,

@@ -10,6 +10,7 @@ from jinja2.runtime import Context
 from markupsafe import Markup
 
 from forum.accounts.models import MemberStatus
+from forum.cache import AppCache
 from forum.discussions.models import REACTION_LABELS, PostStatus
 from forum.warnings.services import GENTLE_CHOICES, Tag, TagSource
 
@@ -88,7 +89,7 @@ def post_article(context: Context, post: PostView) -> Markup:
     relation = "visitor" if viewer is None else ("author" if viewer.id == post.author_id else "other")
     when = ago(post.created_at)
     key = (post.look, when, relation)
-    rendered = context["request"].app.state.db.cache.rendered_posts
+    rendered = context["app_cache"].rendered_posts
     html = rendered.get(key)
     if html is None:
         template = context.environment.get_template("discussions/_post.html")
@@ -99,8 +100,10 @@ def post_article(context: Context, post: PostView) -> Markup:
     return Markup(html)
 
 
-def configure_environment(engine: object) -> None:
+def configure_environment(engine: object, cache: AppCache | None = None) -> None:
+    """Filters and globals every page uses; ``cache`` is the app's (a bare environment gets its own)."""
     env: Environment = engine.engine  # type: ignore[attr-defined]
+    env.globals["app_cache"] = cache or AppCache()
     env.filters.update(ago=ago, plural=plural, listing=listing)
     env.globals.update(REACTION_LABELS=REACTION_LABELS, GENTLE_CHOICES=GENTLE_CHOICES, PostStatus=PostStatus,
                        MemberStatus=MemberStatus,

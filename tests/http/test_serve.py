@@ -70,7 +70,7 @@ def _connections_held_by(pid: int, port: int) -> int:
     return held
 
 
-def _wait_until(condition, timeout: float = 30) -> bool:
+def _wait_until(condition, timeout: float = 90) -> bool:
     deadline = time.time() + timeout
     while time.time() < deadline:
         if condition():
