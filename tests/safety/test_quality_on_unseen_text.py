@@ -11,7 +11,8 @@ lines). Set C was written while parts G and H were, by separate helpers, and kep
 until the retrained heads were committed (cacd875); it had never been scored before that, and is the
 honest figure for the crisis check. Its warning figures (precision well above target) then led to a
 lower development precision floor for the warning heads (71f05f7), so for warnings the honest figure
-is set D, written after that. A and B (and C, for warnings) still guard against regressions.
+is set D, written after that; set E (crisis) was written after a further corpus part was tried and not
+kept, and had not been scored before. A and B (and C, for warnings) still guard against regressions.
 
 The whole check runs as in the forum (rules + model, the same units, the same thresholds); the report
 goes to stdout and tests/.reports/. The floors are what was measured when the sets were written, less a
@@ -51,6 +52,9 @@ CRISIS_FLOORS = {
     # 0.90, 0.04.
     "a+b": {"urgent": 0.83, "danger": 0.93, "passive": 0.75, "false_alarms": 0.08},
     "c": CRISIS_FLOORS_C,
+    # Set E, written blind after the heads of cacd875 were kept (512 lines), first scored on them:
+    # urgent 0.90, danger 0.93, passive 0.91, false alarms 0.06 (rules alone 0.29, 0.24, 0.33, 0.05).
+    "e": {"urgent": 0.85, "danger": 0.88, "passive": 0.85, "false_alarms": 0.09},
 }
 WARNING_TARGETS = {"micro_recall": 0.90, "micro_precision": 0.80, "per_warning_recall": 0.75}
 WARNING_FLOORS = {
@@ -66,6 +70,7 @@ WARNING_FLOORS = {
 }
 SETS = {"a+b": "[ab]", "c": "c"}
 WARNING_SETS = {**SETS, "d": "d"}
+CRISIS_SETS = {**SETS, "e": "e"}
 
 
 def rows(pattern: str) -> list[dict]:
@@ -86,9 +91,9 @@ def write_report(name: str, report: dict) -> None:
     (REPORTS / name).write_text(json.dumps(report, indent=2))
 
 
-@pytest.mark.parametrize("name", list(SETS))
+@pytest.mark.parametrize("name", list(CRISIS_SETS))
 async def test_crisis_check_on_the_unseen_test_set(extensions, name: str) -> None:
-    data = rows(f"crisis_test_{SETS[name]}.jsonl")
+    data = rows(f"crisis_test_{CRISIS_SETS[name]}.jsonl")
     fired = [(row["label"], (await extensions.assess(row["text"])).crisis, row["text"]) for row in data]
     by_rules = [(row["label"], detect_crisis(row["text"]) is not None) for row in data]
 
