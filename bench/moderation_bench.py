@@ -103,7 +103,7 @@ async def _make_posts(settings: Settings, n: int) -> None:
         accounts = AccountService(s, fast_hashing=True)
         author = await accounts.register("writer", PASSWORD)
         discussions = DiscussionWriter(s, Extensions())
-        await discussions.create_topic("general", "General")
+        await discussions.save_topic("general", "General")
         thread = (await discussions.create_thread(author, "general", "Checking in", post_text(rng))).thread
         for _ in range(n - 1):
             await discussions.reply(author, thread.id, post_text(rng))
@@ -195,7 +195,7 @@ async def _prepare(env: dict[str, str]) -> None:
     settings = Settings.from_env(env)
     db = Database(settings)
     async with db.session() as s:
-        await DiscussionWriter(s).create_topic("general", "General")
+        await DiscussionWriter(s).save_topic("general", "General")
         thresholds = {label: {"flag": 1.01, "hide": None} for label in
                       ("severe_toxicity", "obscene", "threat", "insult", "identity_attack", "sexual_explicit")}
         thresholds["toxicity"] = {"flag": 0.0, "hide": None}

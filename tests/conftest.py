@@ -230,7 +230,7 @@ async def make_topic(app: Litestar, slug: str = "anxiety", name: str = "Anxiety"
     from forum.discussions.writing import DiscussionWriter
 
     async with app.state.db.session() as s:
-        await DiscussionWriter(s).create_topic(slug, name, f"About {name.lower()}")
+        await DiscussionWriter(s).save_topic(slug, name, f"About {name.lower()}")
 
 
 @pytest.fixture

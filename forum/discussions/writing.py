@@ -107,9 +107,7 @@ class DiscussionWriter:
             raise Invalid("A topic needs a name and a slug of lower-case letters, numbers and dashes.")
         topic = await self.session.scalar(select(Topic).where(Topic.slug == slug))
         if topic is None:
-            if position is None:
-                position = (await self.session.scalar(select(func.max(Topic.position))) or 0) + 1
-            topic = Topic(slug=slug, name=name, description=description.strip(), position=position)
+            topic = Topic(slug=slug, name=name, description=description.strip(), position=position or 0)
             self.session.add(topic)
         else:
             topic.name, topic.description = name, description.strip()
@@ -117,9 +115,6 @@ class DiscussionWriter:
                 topic.position = position
         await self.session.commit()
         return topic
-
-    async def create_topic(self, slug: str, name: str, description: str = "", position: int = 0) -> Topic:
-        return await self.save_topic(slug, name, description, position)
 
     # --- creating ----------------------------------------------------------------------------
 

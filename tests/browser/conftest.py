@@ -111,7 +111,7 @@ class LiveForum:
         async def run() -> None:
             database = Database(Settings.from_env(self.env))
             async with database.session() as session:
-                await DiscussionWriter(session).create_topic(slug, name, f"Talking about {name.lower()}.")
+                await DiscussionWriter(session).save_topic(slug, name, f"Talking about {name.lower()}.")
             await database.dispose()
 
         run_sync(run())

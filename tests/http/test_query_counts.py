@@ -65,7 +65,7 @@ async def thread_with(app: Any, posts: int, tag_every: int = 3) -> int:
 async def topic_with(app: Any, slug: str, threads: int) -> None:
     async with app.state.db.session() as s:
         accounts, service = AccountService(s), DiscussionWriter(s)
-        await service.create_topic(slug, slug.title())
+        await service.save_topic(slug, slug.title())
         members = [await accounts.by_username(name) for name in AUTHORS]
         for n in range(threads):
             tags = WarningInput(("medical",)) if n % 4 == 0 else WarningInput()

@@ -43,8 +43,8 @@ async def set_flags(app: Any, thread_id: int, **flags: bool) -> None:
 async def test_topics_are_listed_in_the_order_the_admins_chose(api):
     async with api.client.app.state.db.session() as s:
         service = DiscussionWriter(s)
-        await service.create_topic("small-wins", "Small wins", "Good things", position=9)
-        await service.create_topic("introductions", "Introductions", "Say hello", position=-1)
+        await service.save_topic("small-wins", "Small wins", "Good things", position=9)
+        await service.save_topic("introductions", "Introductions", "Say hello", position=-1)
     r = await api.get("/api/v1/topics")
     assert [t["slug"] for t in r.json()["topics"]] == ["introductions", "anxiety", "small-wins"]
     page = text_of((await api.client.get("/")).text)

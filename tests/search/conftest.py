@@ -101,7 +101,7 @@ class World:
         from forum.discussions.writing import DiscussionWriter
 
         async with self.app.state.db.session() as s:
-            await DiscussionWriter(s).create_topic(slug, name, f"About {name.lower()}")
+            await DiscussionWriter(s).save_topic(slug, name, f"About {name.lower()}")
         self.topics.append(slug)
         return slug
 
