@@ -160,8 +160,8 @@ class ActionService:
 
         context = Context(quoted_title(thread), post_link(post), before.status, PostStatus(post.status),
                           request.reason, request.days, appeal is not None)
-        notices = [n for text, link in (decision.notices(context) if author else [])
-                   if (n := notify(self.session, author.id if author else None, text, link)) is not None]
+        notices = ([n for text, link in decision.notices(context) if (n := notify(self.session, author.id, text, link))]
+                   if author else [])
         await self.session.flush()
         entry = log_action(
             self.session, moderator, action, "post", post.id, request.reason,

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import case, func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -82,6 +83,11 @@ def check_title(title: str | None, errors: dict[str, str]) -> str:
     elif len(title) > MAX_TITLE:
         errors["title"] = f"Keep the title under {MAX_TITLE} characters (it's {len(title)} now)."
     return title
+
+
+def _reply_count_shifted(delta: Any) -> Any:
+    """`reply_count + delta` in SQL, never below zero (a count the database changes in place)."""
+    return case((Thread.reply_count + delta < 0, 0), else_=Thread.reply_count + delta)
 
 
 def counts_as_reply(post: Post, status: PostStatus) -> bool:
@@ -189,8 +195,7 @@ class DiscussionWriter:
 
     async def _count_replies(self, thread: Thread, delta: int, active_at: dt.datetime | None = None) -> None:
         """Atomic, in the database: two replies at once both count (never read-modify-write)."""
-        values: dict[str, object] = {"reply_count": case((Thread.reply_count + delta < 0, 0),
-                                                         else_=Thread.reply_count + delta)}
+        values: dict[str, object] = {"reply_count": _reply_count_shifted(delta)}
         if active_at is not None:
             values["last_activity_at"] = active_at
         count = (await self.session.execute(
@@ -242,10 +247,7 @@ class DiscussionWriter:
             thread.title = title
             post.edited_at = utcnow()
         if warnings is not None:
-            if post.is_opening:
-                await self.warnings.set_thread_tags(thread.id, warnings, editor, by_moderator)
-            else:
-                await self.warnings.set_post_tags(post.id, warnings, editor, by_moderator)
+            await self._set_tags(post, thread, warnings, editor, by_moderator)
         if forum_warnings and not by_moderator:  # a moderator's edit never re-adds what a moderator removed
             if post.is_opening:
                 await self.warnings.add_forum_thread_tags(thread.id, forum_warnings)
@@ -258,13 +260,19 @@ class DiscussionWriter:
         await self.session.commit()
         return Submitted(post, thread, findings)
 
+    async def _set_tags(self, post: Post, thread: Thread, wanted: WarningInput, by: Member,
+                        by_moderator: bool) -> None:
+        # The opening post's warnings cover the whole thread, title included.
+        if post.is_opening:
+            await self.warnings.set_thread_tags(thread.id, wanted, by, by_moderator)
+        else:
+            await self.warnings.set_post_tags(post.id, wanted, by, by_moderator)
+
     async def set_warnings(self, post: Post, thread: Thread, wanted: WarningInput, moderator: Member) -> None:
         """A moderator's content warnings on a post (in the caller's transaction; it commits)."""
-        if post.is_opening:  # the opening post's warnings cover the whole thread
-            await self.warnings.set_thread_tags(thread.id, wanted, moderator, by_moderator=True)
+        await self._set_tags(post, thread, wanted, moderator, by_moderator=True)
+        if post.is_opening:
             emit(self.session, THREAD_CHANGED, thread_id=thread.id)
-        else:
-            await self.warnings.set_post_tags(post.id, wanted, moderator, by_moderator=True)
         emit(self.session, POST_EDITED, post_id=post.id, thread_id=thread.id, author_id=post.author_id,
              findings=[], by_moderator=True)
 
@@ -335,7 +343,7 @@ class DiscussionWriter:
             for thread_id, n in replies:
                 await self.session.execute(
                     update(Thread).where(Thread.id == thread_id)
-                    .values(reply_count=case((Thread.reply_count - n < 0, 0), else_=Thread.reply_count - n)))
+                    .values(reply_count=_reply_count_shifted(-n)))
         else:
             await self.session.execute(update(Post).where(Post.author_id == member.id).values(author_id=None))
             await self.session.execute(update(Thread).where(Thread.author_id == member.id).values(author_id=None))

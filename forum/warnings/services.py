@@ -133,7 +133,7 @@ class WarningService:
         version = self.session.info.get(TAXONOMY_VERSION_KEY)
         if version is None:
             version = self.session.info[TAXONOMY_VERSION_KEY] = int(
-                await self.session.scalar(select(CacheVersion.version).where(CacheVersion.name == "taxonomy")) or 0)
+                await self.session.scalar(select(taxonomy_version_query())) or 0)
         return int(version)
 
     def _forget_taxonomy(self) -> None:
